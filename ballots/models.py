@@ -1,0 +1,1 @@
+# Ballots, the frozen electorate, casting and counting arrive with the voting issues.

@@ -1,0 +1,4 @@
+app_name = "ballots"
+
+# Ballot pages arrive with the voting issues.
+urlpatterns: list = []

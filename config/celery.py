@@ -1,0 +1,31 @@
+"""The one Celery app. Tasks are thin: they load by id and call a service."""
+
+import os
+
+from celery import Celery
+from kombu import Queue
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+
+app = Celery("mutual")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.conf.update(
+    task_serializer="json",
+    result_serializer="json",
+    accept_content=["json"],
+    result_expires=60 * 60 * 24,
+    # Tasks are idempotent (see docs/architecture.md), so a message is acknowledged only
+    # after the task finishes: a worker killed mid-task leaves it for another worker.
+    task_acks_late=True,
+    task_reject_on_worker_lost=True,
+    worker_prefetch_multiplier=1,
+    task_default_queue="default",
+    # Separate queues so that a big mailing never delays a count, and the reverse.
+    task_queues=(Queue("default"), Queue("notices"), Queue("counting")),
+    broker_connection_retry_on_startup=True,
+    timezone="Europe/London",
+    beat_schedule={
+        "beat-heartbeat": {"task": "governance.tasks.beat_heartbeat_task", "schedule": 30.0},
+    },
+)
+app.autodiscover_tasks()

@@ -1,0 +1,72 @@
+"""Reads for the governance app."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Q
+
+from accounts.roles import Role
+
+from .audit import GENESIS_HASH, hash_of
+from .models import AuditChainHead, AuditEvent, OfficerAppointment, Organisation
+
+
+def organisation_get() -> Organisation | None:
+    return Organisation.objects.order_by("pk").first()
+
+
+def officer_roles_for_user(*, user, on: dt.date) -> set[Role]:
+    rows = OfficerAppointment.objects.filter(user=user, started_on__lte=on).filter(
+        Q(ended_on__isnull=True) | Q(ended_on__gte=on)
+    ).values_list("role", flat=True)
+    return {Role(role) for role in rows}
+
+
+def officers_on(*, on: dt.date):
+    return OfficerAppointment.objects.filter(started_on__lte=on).filter(
+        Q(ended_on__isnull=True) | Q(ended_on__gte=on)
+    ).select_related("user")
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    ok: bool
+    checked: int
+    problem: str = ""
+    first_bad_seq: int | None = None
+
+
+def audit_chain_verify(*, batch_size: int = 5000) -> ChainReport:
+    """Recompute every hash in order. Detects edited rows, rows removed from the middle
+    (a gap or a broken link) and rows removed from the end (the head disagrees)."""
+    expected_prev = GENESIS_HASH
+    expected_seq = 1
+    checked = 0
+    last_seq = 0
+    while True:
+        batch = list(AuditEvent.objects.filter(seq__gte=expected_seq).order_by("seq")[:batch_size])
+        if not batch:
+            break
+        for event in batch:
+            if event.seq != expected_seq:
+                return ChainReport(False, checked, f"event #{expected_seq} is missing",
+                                   expected_seq)
+            if event.prev_hash != expected_prev:
+                return ChainReport(False, checked,
+                                   f"event #{event.seq} does not link to the event before it",
+                                   event.seq)
+            if hash_of(event) != event.hash:
+                return ChainReport(False, checked,
+                                   f"event #{event.seq} was changed after it was written",
+                                   event.seq)
+            expected_prev = event.hash
+            expected_seq += 1
+            last_seq = event.seq
+            checked += 1
+    head = AuditChainHead.objects.filter(pk=1).first()
+    head_seq, head_hash = (head.seq, head.hash) if head else (0, GENESIS_HASH)
+    if head_seq != last_seq or head_hash != expected_prev:
+        return ChainReport(False, checked,
+                           f"the chain ends at #{last_seq} but {head_seq} events were written",
+                           last_seq + 1)
+    return ChainReport(True, checked)
