@@ -16,13 +16,14 @@ class AuditContext:
     user_agent: str = ""
 
 
-_context: contextvars.ContextVar[AuditContext] = contextvars.ContextVar(
-    "audit_context", default=AuditContext()
+_NO_REQUEST = AuditContext()
+_context: contextvars.ContextVar[AuditContext | None] = contextvars.ContextVar(
+    "audit_context", default=None
 )
 
 
 def current_context() -> AuditContext:
-    return _context.get()
+    return _context.get() or _NO_REQUEST
 
 
 def set_context(context: AuditContext) -> contextvars.Token:

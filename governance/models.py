@@ -143,9 +143,15 @@ class AuditChainHead(models.Model):
     seq = models.BigIntegerField(default=0)
     hash = models.CharField(max_length=64)
 
+    def __str__(self) -> str:
+        return f"audit head at #{self.seq}"
+
 
 class Heartbeat(models.Model):
     """Last time a periodic process (Celery beat, through a worker) was seen."""
 
     name = models.CharField(max_length=40, unique=True)
     seen_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} at {self.seen_at:%Y-%m-%d %H:%M:%S}"

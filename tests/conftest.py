@@ -128,10 +128,11 @@ def celery_worker_process(django_db_setup, django_db_blocker, smtp_sink):
         try:
             assert health_ping_task.apply_async(args=["ready"]).get(timeout=5) == "pong:ready"
             break
-        except Exception:
+        except Exception as exc:
             if process.poll() is not None or time.monotonic() > deadline:
                 process.kill()
-                raise RuntimeError("The Celery worker did not start; see var/test-worker.log")
+                raise RuntimeError("The Celery worker did not start; see var/test-worker.log"
+                                   ) from exc
     yield process
     app.control.broadcast("shutdown", destination=[f"test-{os.getpid()}@{socket.gethostname()}"])
     try:

@@ -4,7 +4,8 @@ from governance.selectors import audit_chain_verify
 
 
 class Command(BaseCommand):
-    help = "Recompute the audit log's hash chain; exit non-zero if any entry was altered or removed."
+    help = ("Recompute the audit log's hash chain; exit non-zero if any entry was altered "
+            "or removed.")
 
     def handle(self, *args, **options):
         report = audit_chain_verify()
