@@ -46,7 +46,8 @@ def audit_record(*, actor, action: str, target: models.Model | None = None,
         return event
 
 
-def organisation_update(*, actor, organisation: Organisation, **fields) -> Organisation:
+def organisation_update(*, actor, organisation: Organisation, note: str = "",
+                        **fields) -> Organisation:
     with transaction.atomic():
         organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
         if organisation.statutory_asset_lock and fields.get("statutory_asset_lock") is False:
@@ -60,7 +61,7 @@ def organisation_update(*, actor, organisation: Organisation, **fields) -> Organ
         organisation.full_clean()
         organisation.save()
         audit_record(actor=actor, action="organisation.updated", target=organisation,
-                     changes={"before": before, "after": fields})
+                     changes={"before": before, "after": fields, "note": note})
         return organisation
 
 

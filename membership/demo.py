@@ -18,7 +18,7 @@ def seed_membership(*, organisation, users: dict, member_emails: list[str]) -> N
         code="ordinary",
         defaults={"name": "Ordinary £1 shares", "par_value": Decimal("1.00"), "min_holding": 1,
                   "max_holding": 20000, "withdrawable": True, "transferable": False,
-                  "withdrawal_notice_days": 90},
+                  "withdrawal_notice_months": 3},
     )
     classes = {}
     for position, (slug, name, eligibility) in enumerate(CLASSES):

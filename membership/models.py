@@ -42,7 +42,9 @@ class ShareClass(models.Model):
     )
     withdrawable = models.BooleanField(default=True)
     transferable = models.BooleanField(default=False)
-    withdrawal_notice_days = models.PositiveIntegerField(default=90)
+    withdrawal_notice_months = models.PositiveSmallIntegerField(default=3)
+    withdrawal_notice_days = models.PositiveSmallIntegerField(
+        default=0, help_text="Added to the months of notice.")
     max_interest_rate = models.DecimalField(max_digits=5, decimal_places=2, null=True,
                                             blank=True, help_text="Percent a year.")
     withdrawals_suspended = models.BooleanField(default=False)
@@ -131,3 +133,302 @@ class Member(models.Model):
     @property
     def is_current(self) -> bool:
         return self.ceased_on is None
+
+
+class MemberClassPeriod(models.Model):
+    """Which stakeholder class a member was in, and when. Periods are half-open:
+    [started_on, ended_on)."""
+
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="class_periods")
+    stakeholder_class = models.ForeignKey(StakeholderClass, on_delete=models.PROTECT,
+                                          related_name="periods")
+    started_on = models.DateField()
+    ended_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["member", "started_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gt=F("started_on")),
+                name="class_period_ends_after_start",
+            ),
+            models.UniqueConstraint(fields=["member"], condition=Q(ended_on__isnull=True),
+                                    name="one_open_class_period_per_member"),
+        ]
+        indexes = [models.Index(fields=["member", "started_on"]),
+                   models.Index(fields=["stakeholder_class", "started_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} in {self.stakeholder_class_id} from {self.started_on}"
+
+
+class TransactionKind(models.TextChoices):
+    ALLOTMENT = "allotment", "Allotment"
+    WITHDRAWAL = "withdrawal", "Withdrawal"
+    TRANSFER_IN = "transfer_in", "Transfer in"
+    TRANSFER_OUT = "transfer_out", "Transfer out"
+    CANCELLATION = "cancellation", "Cancellation"
+    FORFEITURE = "forfeiture", "Forfeiture"
+    REVERSAL = "reversal", "Reversal of an entry"
+
+
+class ShareTransaction(models.Model):
+    """The share ledger: one row per movement, never changed or deleted. A mistake is
+    corrected by a REVERSAL row pointing at the entry it undoes. Holdings are derived.
+
+    `shares` and `paid_up` are signed (positive into the member's holding); `consideration`
+    is the money that changed hands (paid in for an allotment, paid out for a withdrawal)."""
+
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="transactions")
+    share_class = models.ForeignKey(ShareClass, on_delete=models.PROTECT,
+                                    related_name="transactions")
+    kind = models.CharField(max_length=20, choices=TransactionKind.choices)
+    shares = models.IntegerField()
+    paid_up = models.DecimalField(max_digits=14, decimal_places=2)
+    consideration = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
+    effective_on = models.DateField()
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    recorded_by_id = models.BigIntegerField(null=True, blank=True)
+    reverses = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="reversed_by")
+    counterparty = models.ForeignKey(Member, null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="+")
+    certificate_number = models.PositiveIntegerField(null=True, blank=True, unique=True)
+    reference = models.CharField(max_length=100, blank=True)
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["effective_on", "id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(shares=0), name="ledger_row_moves_shares"),
+            models.CheckConstraint(condition=Q(consideration__gte=0),
+                                   name="ledger_consideration_not_negative"),
+            models.CheckConstraint(
+                condition=Q(kind__in=["allotment", "transfer_in"], shares__gt=0)
+                | Q(kind__in=["withdrawal", "transfer_out", "cancellation", "forfeiture"],
+                    shares__lt=0)
+                | Q(kind="reversal", reverses__isnull=False),
+                name="ledger_sign_matches_kind",
+            ),
+        ]
+        indexes = [models.Index(fields=["member", "effective_on"]),
+                   models.Index(fields=["share_class", "effective_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of {self.shares} on {self.effective_on}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValueError("Ledger entries cannot be changed; record a reversal instead.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Ledger entries cannot be deleted; record a reversal instead.")
+
+
+class Holding(models.Model):
+    """A member's current holding in one share class: the sum of their ledger rows, kept
+    in step by the share services under a row lock. The database refuses negatives."""
+
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="holdings")
+    share_class = models.ForeignKey(ShareClass, on_delete=models.PROTECT,
+                                    related_name="holdings")
+    shares = models.IntegerField(default=0)
+    paid_up = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["member", "share_class"],
+                                    name="one_holding_per_member_and_class"),
+            models.CheckConstraint(condition=Q(shares__gte=0), name="holding_not_negative"),
+            models.CheckConstraint(condition=Q(paid_up__gte=0),
+                                   name="holding_paid_up_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.shares} × {self.share_class_id} for {self.member_id}"
+
+
+class Counter(models.Model):
+    """Gap-free numbers (member numbers, certificate numbers), taken under a row lock
+    inside the transaction that uses them: a rolled-back admission uses no number."""
+
+    name = models.CharField(max_length=40, unique=True)
+    value = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.name} = {self.value}"
+
+
+class PaymentMethod(models.TextChoices):
+    BANK_TRANSFER = "bank_transfer", "Bank transfer"
+    CHEQUE = "cheque", "Cheque"
+    CASH = "cash", "Cash"
+    CARD = "card", "Card"
+
+
+class ApplicationStatus(models.TextChoices):
+    AWAITING_EMAIL = "awaiting_email", "Waiting for the applicant to confirm their email"
+    SUBMITTED = "submitted", "Waiting for the board"
+    APPROVED = "approved", "Approved by the board"
+    REJECTED = "rejected", "Rejected"
+    ALLOTTED = "allotted", "Shares allotted"
+
+
+class Application(models.Model):
+    """An application for membership (a new member) or for more shares (an existing
+    member). Shares are allotted only when the board has approved it and it is paid."""
+
+    member = models.ForeignKey(Member, null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="applications",
+                               help_text="Set for an existing member buying more shares.")
+    status = models.CharField(max_length=20, choices=ApplicationStatus.choices,
+                              default=ApplicationStatus.AWAITING_EMAIL)
+    kind = models.CharField(max_length=20, choices=MemberKind.choices, default=MemberKind.PERSON)
+    is_registered_society = models.BooleanField(default=False)
+    full_name = models.CharField(max_length=200)
+    representative = models.CharField(max_length=200, blank=True)
+    address = models.TextField()
+    email = models.EmailField()
+    date_of_birth = models.DateField(null=True, blank=True)
+    stakeholder_class = models.ForeignKey(StakeholderClass, on_delete=models.PROTECT,
+                                          related_name="applications")
+    share_class = models.ForeignKey(ShareClass, on_delete=models.PROTECT,
+                                    related_name="applications")
+    shares = models.PositiveIntegerField()
+    price_per_share = models.DecimalField(max_digits=12, decimal_places=2)
+    rules_accepted = models.BooleanField(default=False)
+    data_use_accepted = models.BooleanField(default=False)
+    risk_accepted = models.BooleanField(default=False)
+    email_token = models.CharField(max_length=64, unique=True)
+    email_confirmed_at = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(auto_now_add=True)
+    decided_on = models.DateField(null=True, blank=True)
+    minute_reference = models.CharField(max_length=100, blank=True)
+    decided_by_id = models.BigIntegerField(null=True, blank=True)
+    rejection_reason = models.TextField(blank=True)
+    refund_amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    refunded_on = models.DateField(null=True, blank=True)
+    allotment = models.OneToOneField(ShareTransaction, null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="application")
+    welcome_sent_at = models.DateTimeField(null=True, blank=True)
+    confirmation_sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["submitted_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(shares__gt=0), name="application_wants_shares"),
+        ]
+        indexes = [models.Index(fields=["status", "submitted_at"])]
+
+    def __str__(self) -> str:
+        return f"Application {self.pk} from {self.full_name}"
+
+    @property
+    def amount_due(self) -> Decimal:
+        return self.shares * self.price_per_share
+
+
+class Payment(models.Model):
+    """Money received for an application. One per application: a second submission of
+    the same payment is refused by the unique constraint."""
+
+    application = models.OneToOneField(Application, on_delete=models.PROTECT,
+                                       related_name="payment")
+    method = models.CharField(max_length=20, choices=PaymentMethod.choices)
+    reference = models.CharField(max_length=100)
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    received_on = models.DateField()
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    recorded_by_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0),
+                                              name="payment_positive")]
+
+    def __str__(self) -> str:
+        return f"£{self.amount} by {self.get_method_display()} ({self.reference})"
+
+
+class WithdrawalStatus(models.TextChoices):
+    QUEUED = "queued", "Waiting"
+    PAID = "paid", "Paid"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class WithdrawalRequest(models.Model):
+    """A request to withdraw shares. Paid first-in first-out once the notice period has
+    passed, unless the board has suspended withdrawals."""
+
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="withdrawals")
+    share_class = models.ForeignKey(ShareClass, on_delete=models.PROTECT,
+                                    related_name="withdrawals")
+    shares = models.PositiveIntegerField()
+    requested_on = models.DateField()
+    eligible_on = models.DateField()
+    status = models.CharField(max_length=20, choices=WithdrawalStatus.choices,
+                              default=WithdrawalStatus.QUEUED)
+    paid_on = models.DateField(null=True, blank=True)
+    value_per_share = models.DecimalField(max_digits=12, decimal_places=2, null=True,
+                                          blank=True)
+    amount_paid = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
+    transaction = models.OneToOneField(ShareTransaction, null=True, blank=True,
+                                       on_delete=models.PROTECT, related_name="withdrawal")
+    note = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["eligible_on", "created_at", "id"]
+        constraints = [models.CheckConstraint(condition=Q(shares__gt=0),
+                                              name="withdrawal_wants_shares")]
+        indexes = [models.Index(fields=["status", "eligible_on"])]
+
+    def __str__(self) -> str:
+        return f"Withdrawal of {self.shares} by {self.member_id}"
+
+    @property
+    def value_now(self) -> Decimal:
+        return self.shares * self.share_class.payout_per_share
+
+
+class InspectionRequest(models.Model):
+    """A request to inspect, or have a copy of, the register (logged for every request;
+    for companies the 5-working-day deadline of CA06 s.117 applies)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        COMPLIED = "complied", "Complied with"
+        REFUSED = "refused", "Refused (application to court)"
+
+    requester_name = models.CharField(max_length=200)
+    requester_address = models.TextField()
+    is_member = models.BooleanField(default=False)
+    purpose = models.TextField()
+    disclosure = models.TextField(
+        blank=True, help_text="Whether, and to whom, the information will be disclosed.")
+    received_on = models.DateField()
+    due_on = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
+    closed_on = models.DateField(null=True, blank=True)
+    outcome_note = models.TextField(blank=True)
+    recorded_by_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"Inspection request from {self.requester_name} ({self.received_on})"
+
+
+class ImportRun(models.Model):
+    """A register import that was applied, kept so that a re-run can be recognised."""
+
+    file_name = models.CharField(max_length=200)
+    file_sha256 = models.CharField(max_length=64)
+    created = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    applied_at = models.DateTimeField(auto_now_add=True)
+    applied_by_id = models.BigIntegerField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Import of {self.file_name} at {self.applied_at:%Y-%m-%d %H:%M}"

@@ -1,13 +1,43 @@
-"""Reads for membership: a user's own entry, the register."""
+"""Reads for membership: a user's own entry, holdings, and the register of members as at
+any date.
 
-from .models import Member
+The register as at a date D is replayed from the ledger and the membership history:
+- a member is on the register at D when admitted_on <= D and (ceased_on is empty or
+  ceased_on > D); a "ceased" entry is one with ceased_on <= D;
+- their class at D is the class period with the latest start on or before D (periods
+  are contiguous, so for a former member this is the class they left from);
+- their holding at D is the sum of ledger rows with effective_on <= D."""
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import connection
+from django.db.models import OuterRef, Q, Subquery, Sum
+
+from .models import (
+    Application,
+    ApplicationStatus,
+    Holding,
+    Member,
+    MemberClassPeriod,
+    ShareClass,
+    ShareTransaction,
+    StakeholderClass,
+    WithdrawalRequest,
+    WithdrawalStatus,
+)
+
+STATUSES = ("current", "ceased", "all")
 
 
 def member_for_user(*, user) -> Member | None:
     """The user's current entry in the register of members, if any."""
     if not getattr(user, "is_authenticated", False):
         return None
-    return Member.objects.filter(user=user, ceased_on__isnull=True).first()
+    return Member.objects.filter(user=user, ceased_on__isnull=True).select_related(
+        "stakeholder_class").first()
 
 
 def current_members():
@@ -16,3 +46,224 @@ def current_members():
 
 def current_member_count() -> int:
     return current_members().count()
+
+
+def member_holdings(*, member: Member):
+    return Holding.objects.filter(member=member, shares__gt=0).select_related("share_class")
+
+
+def member_ledger(*, member: Member):
+    return ShareTransaction.objects.filter(member=member).select_related(
+        "share_class", "counterparty").order_by("effective_on", "id")
+
+
+def member_certificates(*, member: Member):
+    return member_ledger(member=member).filter(certificate_number__isnull=False)
+
+
+def member_withdrawals(*, member: Member):
+    return WithdrawalRequest.objects.filter(member=member).select_related("share_class")
+
+
+@dataclass(frozen=True)
+class RegisterRow:
+    member_id: int
+    member_number: int
+    full_name: str
+    address: str
+    email: str
+    class_name: str
+    admitted_on: dt.date
+    ceased_on: dt.date | None
+    shares: int
+    paid_up: Decimal
+
+
+def _on_register(on: dt.date, status: str):
+    members = Member.objects.filter(admitted_on__lte=on)
+    if status == "current":
+        return members.filter(Q(ceased_on__isnull=True) | Q(ceased_on__gt=on))
+    if status == "ceased":
+        return members.filter(ceased_on__lte=on)
+    return members
+
+
+def register_page(*, on: dt.date, stakeholder_class: StakeholderClass | None = None,
+                  status: str = "current", search: str = "", after: int | None = None,
+                  limit: int = 50) -> list[RegisterRow]:
+    """One page of the register as at `on`, in member-number order, starting after member
+    number `after` (keyset pagination: the cost does not grow with the page number)."""
+    class_at = Subquery(
+        MemberClassPeriod.objects.filter(member=OuterRef("pk"), started_on__lte=on)
+        .order_by("-started_on").values("stakeholder_class_id")[:1])
+    members = _on_register(on, status).annotate(class_at=class_at)
+    if stakeholder_class is not None:
+        members = members.filter(class_at=stakeholder_class.pk)
+    search = search.strip()
+    if search:
+        if search.isdigit():
+            members = members.filter(member_number=int(search))
+        else:
+            members = members.filter(Q(full_name__icontains=search)
+                                     | Q(email__iexact=search))
+    if after is not None:
+        members = members.filter(member_number__gt=after)
+    page = list(members.order_by("member_number").values(
+        "id", "member_number", "full_name", "address", "email", "admitted_on", "ceased_on",
+        "class_at")[:limit])
+    ids = [row["id"] for row in page]
+    totals = {
+        row["member_id"]: row for row in ShareTransaction.objects.filter(
+            member_id__in=ids, effective_on__lte=on).values("member_id").annotate(
+            shares=Sum("shares"), paid_up=Sum("paid_up"))
+    }
+    class_names = dict(StakeholderClass.objects.values_list("id", "name"))
+    return [
+        RegisterRow(
+            member_id=row["id"], member_number=row["member_number"],
+            full_name=row["full_name"], address=row["address"], email=row["email"],
+            class_name=class_names.get(row["class_at"], ""), admitted_on=row["admitted_on"],
+            ceased_on=row["ceased_on"] if row["ceased_on"] and row["ceased_on"] <= on
+            else None,
+            shares=totals.get(row["id"], {}).get("shares") or 0,
+            paid_up=totals.get(row["id"], {}).get("paid_up") or Decimal("0"),
+        )
+        for row in page
+    ]
+
+
+REGISTER_COLUMNS = ["member_number", "name", "address", "email", "class", "admitted_on",
+                    "ceased_on", "shares", "paid_up", "holdings"]
+REGISTER_COLUMNS_WITHOUT_HOLDINGS = ["member_number", "name", "address", "class",
+                                     "admitted_on", "ceased_on"]
+
+
+def register_sql(*, on: dt.date, stakeholder_class_id: int | None, status: str,
+                 with_holdings: bool = True) -> tuple[str, list]:
+    """The whole register as at `on` as one SQL query (for streaming exports). Parameters
+    are returned separately; `register_export_chunks` binds them safely."""
+    where = ["m.admitted_on <= %s"]
+    params: list = [on]
+    if status == "current":
+        where.append("(m.ceased_on IS NULL OR m.ceased_on > %s)")
+        params.append(on)
+    elif status == "ceased":
+        where.append("m.ceased_on <= %s")
+        params.append(on)
+    class_at = ("(SELECT p.stakeholder_class_id FROM membership_memberclassperiod p "
+                "WHERE p.member_id = m.id AND p.started_on <= %s "
+                "ORDER BY p.started_on DESC LIMIT 1)")
+    class_params = [on]
+    if stakeholder_class_id is not None:
+        where.append(f"{class_at} = %s")
+        params += [on, stakeholder_class_id]
+    ceased = "CASE WHEN m.ceased_on <= %s THEN m.ceased_on END"
+    detail = ("STRING_AGG(code || ':' || shares, ' ' ORDER BY code)"
+              if connection.vendor == "postgresql" else "GROUP_CONCAT(code || ':' || shares, ' ')")
+    if with_holdings:
+        select = (
+            f"SELECT m.member_number, m.full_name, m.address, m.email, sc.name, "
+            f"m.admitted_on, {ceased}, COALESCE(h.shares, 0), "
+            f"COALESCE(h.paid_up, 0.00), COALESCE(h.detail, '') "
+            f"FROM membership_member m "
+            f"LEFT JOIN membership_stakeholderclass sc ON sc.id = {class_at} "
+            f"LEFT JOIN (SELECT member_id, SUM(shares) AS shares, SUM(paid_up) AS paid_up, "
+            f"  {detail} AS detail "
+            f"  FROM (SELECT t.member_id, c.code, SUM(t.shares) AS shares, "
+            f"        SUM(t.paid_up) AS paid_up FROM membership_sharetransaction t "
+            f"        JOIN membership_shareclass c ON c.id = t.share_class_id "
+            f"        WHERE t.effective_on <= %s GROUP BY t.member_id, c.code) per_class "
+            f"  GROUP BY member_id) h ON h.member_id = m.id ")
+        select_params = [on] + class_params + [on]
+    else:
+        select = (
+            f"SELECT m.member_number, m.full_name, m.address, sc.name, m.admitted_on, "
+            f"{ceased} FROM membership_member m "
+            f"LEFT JOIN membership_stakeholderclass sc ON sc.id = {class_at} ")
+        select_params = [on] + class_params
+    sql = f"{select} WHERE {' AND '.join(where)} ORDER BY m.member_number"
+    return sql, select_params + params
+
+
+def register_export_chunks(*, on: dt.date, stakeholder_class_id: int | None = None,
+                           status: str = "current", with_holdings: bool = True
+                           ) -> Iterator[bytes]:
+    """The register as CSV, in chunks, in constant memory. On PostgreSQL the database
+    writes the CSV itself (COPY ... TO STDOUT); elsewhere rows are streamed from a cursor
+    through Python's csv module."""
+    import csv
+    import io
+
+    header = REGISTER_COLUMNS if with_holdings else REGISTER_COLUMNS_WITHOUT_HOLDINGS
+    sql, params = register_sql(on=on, stakeholder_class_id=stakeholder_class_id,
+                               status=status, with_holdings=with_holdings)
+    yield (",".join(header) + "\r\n").encode()
+    if connection.vendor == "postgresql":
+        from psycopg import sql as pgsql
+
+        connection.ensure_connection()
+        with connection.connection.cursor() as cursor:
+            literal_sql = pgsql.SQL(sql.replace("%s", "{}")).format(
+                *[pgsql.Literal(p) for p in params])
+            copy = pgsql.SQL("COPY ({}) TO STDOUT WITH (FORMAT csv)").format(literal_sql)
+            with cursor.copy(copy) as out:
+                for block in out:
+                    yield bytes(block)
+        return
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(2000):
+            writer.writerows(rows)
+            yield buffer.getvalue().encode()
+            buffer.seek(0)
+            buffer.truncate()
+
+
+def register_count(*, on: dt.date, stakeholder_class_id: int | None = None,
+                   status: str = "current") -> int:
+    sql, params = register_sql(on=on, stakeholder_class_id=stakeholder_class_id,
+                               status=status, with_holdings=False)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM ({sql}) counted", params)
+        return cursor.fetchone()[0]
+
+
+def register_rows(*, on: dt.date, stakeholder_class_id: int | None = None,
+                  status: str = "current", limit: int | None = None) -> list[RegisterRow]:
+    """Rows for the PDF register (bounded by `limit`)."""
+    sql, params = register_sql(on=on, stakeholder_class_id=stakeholder_class_id,
+                               status=status, with_holdings=True)
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [RegisterRow(member_id=0, member_number=r[0], full_name=r[1], address=r[2],
+                            email=r[3], class_name=r[4] or "", admitted_on=r[5],
+                            ceased_on=r[6], shares=r[7], paid_up=Decimal(r[8]))
+                for r in cursor.fetchall()]
+
+
+def holdings_replayed(*, member: Member, on: dt.date | None = None) -> dict[int, tuple]:
+    """share_class_id -> (shares, paid_up) from the ledger alone."""
+    rows = ShareTransaction.objects.filter(member=member)
+    if on is not None:
+        rows = rows.filter(effective_on__lte=on)
+    return {r["share_class_id"]: (r["shares"], r["paid_up"]) for r in rows.values(
+        "share_class_id").annotate(shares=Sum("shares"), paid_up=Sum("paid_up"))}
+
+
+def applications_waiting():
+    return Application.objects.filter(status__in=[
+        ApplicationStatus.SUBMITTED, ApplicationStatus.APPROVED]).select_related(
+        "share_class", "stakeholder_class", "payment", "member").order_by("submitted_at")
+
+
+def withdrawals_queue():
+    return WithdrawalRequest.objects.filter(status=WithdrawalStatus.QUEUED).select_related(
+        "member", "share_class").order_by("eligible_on", "created_at", "id")
+
+
+def share_classes_open():
+    return ShareClass.objects.all()

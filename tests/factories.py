@@ -62,7 +62,7 @@ class ShareClassFactory(factory.django.DjangoModelFactory):
     min_holding = 1
     max_holding = None
     withdrawable = True
-    withdrawal_notice_days = 90
+    withdrawal_notice_months = 3
 
 
 class StakeholderClassFactory(factory.django.DjangoModelFactory):

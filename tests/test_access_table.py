@@ -1,12 +1,17 @@
 """Every URL against every role. A view of the platform that declares no access rule, or
 that is missing from TABLE, fails this test."""
 
+import datetime
 from urllib.parse import urlparse
 
 import pytest
+from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from governance.models import OfficerAppointment
+from membership.models import Application, InspectionRequest
+from membership.services.ledger import ledger_post
+from tests.factories import MemberFactory, ShareClassFactory
 
 PLATFORM_NAMESPACES = {"governance", "membership", "ballots"}
 ROLES = ["anonymous", "member", "secretary", "chair", "board", "scrutineer", "admin",
@@ -28,6 +33,49 @@ def only(*allowed, fallback=403):
     return answers
 
 
+BOARD = ("secretary", "chair", "board", "admin")
+
+
+def _certificate_kwargs(users):
+    """A certificate belonging to someone other than the member in the table."""
+    other = MemberFactory(stakeholder_class=users["member"].member.stakeholder_class)
+    share_class = ShareClassFactory(code="table")
+    other.stakeholder_class.share_classes.add(share_class)
+    with transaction.atomic():
+        entry = ledger_post(member=other, share_class=share_class, kind="allotment", shares=5,
+                            effective_on=other.admitted_on, actor=None, certificate=True)
+    return {"number": entry.certificate_number}
+
+
+def _application(users):
+    member = users["member"].member
+    share_class = ShareClassFactory(code="table-app")
+    member.stakeholder_class.share_classes.add(share_class)
+    return Application.objects.create(
+        full_name="Applicant", address="1 Road", email="applicant@example.org",
+        stakeholder_class=member.stakeholder_class, share_class=share_class, shares=3,
+        price_per_share=share_class.par_value, email_token="token-for-table")
+
+
+def _application_kwargs(users):
+    return {"pk": _application(users).pk}
+
+
+def _application_token_kwargs(users):
+    return {"token": _application(users).email_token}
+
+
+def _member_kwargs(users):
+    return {"pk": users["member"].member.pk}
+
+
+def _inspection_kwargs(users):
+    request = InspectionRequest.objects.create(
+        requester_name="A Person", requester_address="1 Road", purpose="research",
+        received_on=datetime.date(2025, 1, 6))
+    return {"pk": request.pk}
+
+
 def _retire_kwargs(users):
     appointment = OfficerAppointment.objects.get(user=users["board"])
     return {"pk": appointment.pk}
@@ -45,8 +93,31 @@ TABLE = {
                                    "admin": 302}),
     "governance:scrutiny": ("get", None, only("scrutineer", "admin")),
     "membership:portal": ("get", None, only("member")),
+    "membership:buy_shares": ("get", None, only("member")),
+    "membership:withdraw": ("get", None, only("member")),
+    # A member may open only their own certificate: another member's is 404.
+    "membership:certificate": ("get", _certificate_kwargs,
+                               {**only("member", *BOARD), "member": 404}),
+    "membership:members_register": ("get", None, only("member", *BOARD)),
+    "membership:apply": ("get", None, EVERYONE),
+    "membership:apply_sent": ("get", None, EVERYONE),
+    "membership:apply_confirm": ("get", _application_token_kwargs, EVERYONE),
     "membership:office": ("get", None, only("secretary", "admin")),
-    "membership:register": ("get", None, only("secretary", "chair", "board", "admin")),
+    "membership:applications": ("get", None, only("secretary", "chair", "board", "admin")),
+    "membership:application": ("get", _application_kwargs,
+                               only("secretary", "chair", "board", "admin")),
+    "membership:withdrawals": ("get", None, only("secretary", "chair", "board", "admin")),
+    "membership:member": ("get", _member_kwargs, only(*BOARD)),
+    "membership:import": ("get", None, only("secretary", "admin")),
+    "membership:inspections": ("get", None, only("secretary", "admin")),
+    "membership:inspection_close": ("post", _inspection_kwargs,
+                                    {**only("secretary", "admin"), "secretary": 302,
+                                     "admin": 302}),
+    "membership:register": ("get", None, only(*BOARD)),
+    "membership:register_csv": ("get", None, only(*BOARD)),
+    "membership:register_pdf": ("get", None, only(*BOARD)),
+    "membership:suspension": ("get", None, only("secretary", "chair", "board", "admin")),
+    "membership:classes": ("get", None, only(*BOARD)),
     # Third-party pages that people reach: checked too, though not required.
     "account_login": ("get", None, {**EVERYONE, **{r: 302 for r in ROLES if r != "anonymous"}}),
     "account_signup": ("get", None, {**EVERYONE, **{r: 302 for r in ROLES if r != "anonymous"}}),
