@@ -1,6 +1,7 @@
 """Shared fixtures: a real SMTP sink, a real Celery worker process, users in every role."""
 
 import email
+import logging
 import os
 import socket
 import subprocess
@@ -18,6 +19,7 @@ from accounts.roles import Role
 from .factories import MemberFactory, OrganisationFactory, UserFactory, appoint, give_totp
 
 ROOT = Path(__file__).resolve().parent.parent
+logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd's per-connection chatter
 
 
 def free_port() -> int:

@@ -30,6 +30,7 @@ from ..models import (
 from .ledger import (
     check_allotment_limits,
     ledger_post,
+    long_date,
     member_lock,
     money,
     next_member_number,
@@ -217,7 +218,7 @@ def payment_record(*, actor, application: Application, method: str, reference: s
             raise AlreadyRecorded(
                 f"A payment of {money(existing.amount)} ({existing.get_method_display()}, "
                 f"{existing.reference}) was already recorded on "
-                f"{existing.received_on:%d %B %Y}.")
+                f"{long_date(existing.received_on)}.")
         if application.status not in (ApplicationStatus.SUBMITTED, ApplicationStatus.APPROVED):
             raise WrongState(f"This application is "
                              f"{application.get_status_display().lower()}; no payment can "

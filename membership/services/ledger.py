@@ -32,6 +32,10 @@ def money(amount: Decimal) -> str:
     return f"£{amount:,.2f}"
 
 
+def long_date(day: dt.date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
 def next_number(name: str, *, at_least: int = 0) -> int:
     """A gap-free number, taken under a row lock in the caller's transaction."""
     Counter.objects.bulk_create([Counter(name=name, value=0)], ignore_conflicts=True)
@@ -64,12 +68,17 @@ def holding_of(member: Member, share_class: ShareClass) -> Holding | None:
     return Holding.objects.filter(member=member, share_class=share_class).first()
 
 
+def held_shares(member: Member | None, share_class: ShareClass) -> int:
+    holding = holding_of(member, share_class) if member is not None else None
+    return holding.shares if holding else 0
+
+
 def allotment_headroom(*, member: Member | None, share_class: ShareClass,
                        is_registered_society: bool = False) -> int | None:
     """How many more shares of this class the member (or a new applicant when member is
     None) may hold; None when there is no limit."""
     organisation = organisation_get()
-    held = holding_of(member, share_class).shares if member else 0
+    held = held_shares(member, share_class)
     limits = []
     if share_class.max_holding is not None:
         limits.append(share_class.max_holding - held)
@@ -85,32 +94,37 @@ def check_allotment_limits(*, member: Member | None, share_class: ShareClass, sh
                            is_registered_society: bool = False) -> None:
     """Refuse, in words a member understands, an allotment that would break a limit."""
     organisation = organisation_get()
-    held = holding_of(member, share_class).shares if member else 0
+    held = held_shares(member, share_class)
     if held + shares < share_class.min_holding:
         raise HoldingLimitExceeded(
             f"The minimum holding of {share_class.name} is {share_class.min_holding:,} "
             f"share{'s' if share_class.min_holding != 1 else ''} "
             f"({money(share_class.min_holding * share_class.par_value)}).")
-    if share_class.max_holding is not None and held + shares > share_class.max_holding:
-        room = max(0, share_class.max_holding - held)
-        if share_class.max_holding == 1:
-            raise HoldingLimitExceeded(
-                f"Each member may hold only one {share_class.name} share"
-                + (", and you already hold it." if held else "."))
-        raise HoldingLimitExceeded(
-            f"You can hold at most {share_class.max_holding:,} {share_class.name} shares "
-            f"({money(share_class.max_holding * share_class.par_value)}); "
-            f"you can apply for {room:,} more ({money(room * share_class.par_value)}).")
     exempt = member.is_registered_society if member else is_registered_society
+    statutory_room = None
     if (share_class.withdrawable and organisation is not None and organisation.is_society
             and not exempt):
         already = withdrawable_paid_up(member) if member else Decimal("0")
-        wanted = share_class.par_value * shares
-        if already + wanted > STATUTORY_WITHDRAWABLE_CAP:
-            room = max(Decimal("0"), STATUTORY_WITHDRAWABLE_CAP - already)
+        statutory_room = max(Decimal("0"), STATUTORY_WITHDRAWABLE_CAP - already)
+    rule_room = (None if share_class.max_holding is None
+                 else max(0, share_class.max_holding - held) * share_class.par_value)
+    wanted = share_class.par_value * shares
+    # Report whichever limit binds first; on a tie, the statutory one.
+    if statutory_room is not None and wanted > statutory_room and (
+            rule_room is None or statutory_room <= rule_room):
+        raise HoldingLimitExceeded(
+            f"You can hold at most {money(STATUTORY_WITHDRAWABLE_CAP)} in withdrawable "
+            f"shares; you can apply for {money(statutory_room)} more.")
+    if rule_room is not None and held + shares > share_class.max_holding:
+        room = max(0, share_class.max_holding - held)
+        if share_class.max_holding == 1:
             raise HoldingLimitExceeded(
-                f"You can hold at most {money(STATUTORY_WITHDRAWABLE_CAP)} in withdrawable "
-                f"shares; you can apply for {money(room)} more.")
+                f"Each member may hold only one of the {share_class.name}"
+                + (", and you already hold it." if held else "."))
+        raise HoldingLimitExceeded(
+            f"You can hold at most {share_class.max_holding:,} {share_class.name} "
+            f"({money(share_class.max_holding * share_class.par_value)}); "
+            f"you can apply for {room:,} more ({money(room * share_class.par_value)}).")
 
 
 def check_class_allows(*, member: Member, share_class: ShareClass) -> None:
@@ -225,6 +239,12 @@ def ledger_reverse(*, actor, entry: ShareTransaction, reason: str,
         entry = ShareTransaction.objects.select_for_update().get(pk=entry.pk)
         if entry.kind == TransactionKind.REVERSAL:
             raise WrongState("A reversal cannot itself be reversed; record a new entry.")
+        if entry.kind in (TransactionKind.TRANSFER_IN, TransactionKind.TRANSFER_OUT):
+            raise WrongState("Correct a transfer by transferring the shares back, so that "
+                             "both members' entries stay in step.")
+        if entry.shares < 0 and member.ceased_on is not None:
+            raise WrongState(f"{member.full_name} is no longer a member, so shares cannot "
+                             "be returned to them.")
         if ShareTransaction.objects.filter(reverses=entry).exists():
             raise WrongState("This entry has already been reversed.")
         if entry.shares > 0:

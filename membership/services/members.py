@@ -18,7 +18,7 @@ from ..models import (
     WithdrawalRequest,
     WithdrawalStatus,
 )
-from .ledger import ledger_post, member_lock
+from .ledger import ledger_post, long_date, member_lock
 
 
 def member_change_class(*, actor, member: Member, stakeholder_class: StakeholderClass,
@@ -33,7 +33,7 @@ def member_change_class(*, actor, member: Member, stakeholder_class: Stakeholder
         current = MemberClassPeriod.objects.select_for_update().get(member=member,
                                                                     ended_on__isnull=True)
         if changed_on <= current.started_on:
-            raise DomainError(f"The change must be dated after {current.started_on:%d %B %Y}, "
+            raise DomainError(f"The change must be dated after {long_date(current.started_on)}, "
                               "when the member joined their current class.",
                               field="changed_on")
         allowed = set(stakeholder_class.share_classes.values_list("pk", flat=True))
@@ -70,7 +70,7 @@ def member_cease(*, actor, member: Member, ceased_on: dt.date, reason: str,
         member = member_lock(member.pk)
         if member.ceased_on is not None:
             raise WrongState(f"{member.full_name}'s membership already ended on "
-                             f"{member.ceased_on:%d %B %Y}.")
+                             f"{long_date(member.ceased_on)}.")
         if ceased_on < member.admitted_on:
             raise DomainError("A membership cannot end before it began.", field="ceased_on")
         for holding in member.holdings.filter(shares__gt=0).select_related("share_class"):

@@ -23,7 +23,7 @@ from ..models import (
     WithdrawalStatus,
 )
 from .applications import age_on
-from .ledger import holding_of, ledger_post, member_lock, money
+from .ledger import held_shares, holding_of, ledger_post, long_date, member_lock, money
 
 MINIMUM_AGE_FOR_RECEIPT = 16  # CCBSA s.31: under 16 cannot give a valid receipt
 
@@ -123,7 +123,7 @@ def withdrawal_pay(*, actor, withdrawal: WithdrawalRequest, paid_on: dt.date
             raise WithdrawalsSuspended("The board has suspended withdrawals; the request "
                                        "keeps its place in the queue and nothing is paid.")
         if paid_on < withdrawal.eligible_on:
-            raise WrongState(f"The notice period ends on {withdrawal.eligible_on:%d %B %Y}; "
+            raise WrongState(f"The notice period ends on {long_date(withdrawal.eligible_on)}; "
                              "the withdrawal cannot be paid before then.")
         check_can_receive_payment(member, paid_on)
         entry, each, amount = _repay(actor=actor, member=member, share_class=share_class,
@@ -137,7 +137,7 @@ def withdrawal_pay(*, actor, withdrawal: WithdrawalRequest, paid_on: dt.date
         withdrawal.save()
         audit_record(actor=actor, action="withdrawal.paid", target=withdrawal,
                      changes={"amount": amount, "value_per_share": each, "paid_on": paid_on})
-        remaining = holding_of(member, share_class).shares
+        remaining = held_shares(member, share_class)
         organisation = organisation_get()
         if remaining < share_class.min_holding and (
                 remaining == 0 or (organisation and organisation.membership_ends_below_minimum)):
