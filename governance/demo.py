@@ -80,5 +80,6 @@ def seed_demo() -> dict:
     from membership.demo import seed_membership
 
     seed_membership(organisation=organisation, users=users,
-                    member_emails=[e for e, _n, _r, is_member in DEMO_LOGINS if is_member])
+                    member_emails=[e for e, _n, _r, is_member in DEMO_LOGINS if is_member],
+                    actor=users["secretary@example.org"])
     return {"organisation": organisation, "users": users}

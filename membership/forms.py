@@ -52,7 +52,11 @@ class ApplicationForm(forms.Form):
             lambda c: f"{c.name}: {c.eligibility}")
         self.fields["share_class"].label_from_instance = (
             lambda c: f"{c.name} (£{c.par_value} each)")
-        if not minimum_age:
+        if minimum_age:
+            self.fields["date_of_birth"].required = True
+            self.fields["date_of_birth"].help_text = (
+                f"Needed because members must be at least {minimum_age}.")
+        else:
             self.fields["date_of_birth"].help_text = ""
 
 

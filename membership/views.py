@@ -40,6 +40,17 @@ DECIDERS = (Role.SECRETARY, Role.CHAIR, Role.BOARD)
 PDF_REGISTER_LIMIT = 5000
 
 
+def _refusal(request, form, exc: DomainError) -> None:
+    """A refusal about a field goes next to it; one about the state of things (already
+    paid, not yet approved) goes at the top of the page, where it is seen even when the
+    form that caused it is no longer shown."""
+    if exc.field and exc.field in form.fields:
+        form_error(form, exc)
+    else:
+        messages.error(request, exc.message)
+        form.refused = True
+
+
 def _status_for(form) -> int:
     return 400 if form.is_bound and form.errors else 200
 
@@ -342,14 +353,15 @@ def application_detail(request, pk: int):
                                           "and certificate are on their way.")
             return redirect("membership:application", pk=application.pk)
         except DomainError as exc:
-            form_error(bound, exc)
+            _refusal(request, bound, exc)
     application.refresh_from_db()
     return render(request, "membership/application.html", {
         "application": application, "payment_made": getattr(application, "payment", None)
         if hasattr(application, "payment") else None,
         "decision_form": decision, "payment_form": payment, "allot_form": allot,
         "is_secretary": is_secretary,
-    }, status=400 if bound is not None and bound.errors else 200)
+    }, status=400 if bound is not None and (bound.errors or getattr(bound, "refused", False))
+        else 200)
 
 
 @access(*SECRETARY, Role.CHAIR, Role.BOARD)
@@ -404,7 +416,7 @@ def member_detail(request, pk: int):
                 messages.success(request, "The class is changed.")
             return redirect("membership:member", pk=member.pk)
         except DomainError as exc:
-            form_error(bound, exc)
+            _refusal(request, bound, exc)
     member.refresh_from_db()
     return render(request, "membership/member.html", {
         "member": member, "holdings": selectors.member_holdings(member=member),
@@ -412,7 +424,8 @@ def member_detail(request, pk: int):
         "periods": member.class_periods.select_related("stakeholder_class"),
         "withdrawals": selectors.member_withdrawals(member=member),
         "cease_form": cease, "class_form": change, "is_secretary": is_secretary,
-    }, status=400 if bound is not None and bound.errors else 200)
+    }, status=400 if bound is not None and (bound.errors or getattr(bound, "refused", False))
+        else 200)
 
 
 @access(*SECRETARY)

@@ -46,7 +46,8 @@ def test_seed_demo_is_idempotent(settings):
     counts = (Organisation.objects.count(), User.objects.count(), Member.objects.count())
     call_command("seed_demo")
     assert (Organisation.objects.count(), User.objects.count(), Member.objects.count()) == counts
-    assert counts[1] == 6
+    assert User.objects.filter(email__endswith="@example.org").count() == counts[1]
+    assert counts[2] >= 10
     call_command("audit_verify")
 
 

@@ -10,8 +10,9 @@ from tests.factories import MemberFactory, ShareClassFactory, StakeholderClassFa
 
 @pytest.fixture
 def society(db):
-    return Organisation.objects.create(name="Test Society", legal_form=LegalForm.COMMUNITY_BENEFIT_SOCIETY,
-                                       statutory_asset_lock=True, minimum_age=None)
+    return Organisation.objects.create(
+        name="Test Society", legal_form=LegalForm.COMMUNITY_BENEFIT_SOCIETY,
+        statutory_asset_lock=True, minimum_age=None)
 
 
 @pytest.fixture

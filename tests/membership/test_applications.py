@@ -148,7 +148,8 @@ def test_minimum_age_needs_a_date_of_birth(society, community, pounds):
     with pytest.raises(NotEligible, match="date of birth"):
         apply(community, pounds)
     with pytest.raises(NotEligible, match="at least 16"):
-        apply(community, pounds, date_of_birth=dt.date.today().replace(year=dt.date.today().year - 12))
+        twelve_years_ago = dt.date.today().replace(year=dt.date.today().year - 12)
+        apply(community, pounds, date_of_birth=twelve_years_ago)
 
 
 def test_share_class_must_be_open_to_the_stakeholder_class(society, community, officer):

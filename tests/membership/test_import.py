@@ -10,7 +10,8 @@ from membership.services.register_import import register_import_apply, register_
 
 pytestmark = pytest.mark.django_db
 
-GOOD = """member_number,full_name,address,email,stakeholder_class,share_class,shares,admitted_on,ceased_on
+GOOD = """member_number,full_name,address,email,stakeholder_class,share_class,shares,\
+admitted_on,ceased_on
 1,Ann Able,1 Road,ann@example.org,community,ordinary,100,2019-04-01,
 2,Ben Baker,2 Road,,Community,Ordinary shares,20,01/05/2020,
 3,Cat Cole,3 Road,cat@example.org,community,ordinary,5,2020-06-01,2023-02-01

@@ -31,7 +31,8 @@ def transferable(db, community):
     return share_class
 
 
-def allot(officer, member, share_class, shares, on=D(2024, 2, 1)):
+def allot(officer, member, share_class, shares, on=None):
+    on = on or D(2024, 2, 1)
     return share_allot(actor=officer, member=member, share_class=share_class, shares=shares,
                        allotted_on=on, consideration=share_class.par_value * shares)
 
