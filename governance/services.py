@@ -19,31 +19,46 @@ def audit_record(*, actor, action: str, target: models.Model | None = None,
 
     The head row is locked so that concurrent appends are serialised and the chain never
     forks; the lock is held only until the caller's transaction ends."""
+    return audit_record_many(actor=actor, action=action,
+                             items=[(target, changes or {}, object_repr)])[0]
+
+
+def audit_record_many(*, actor, action: str,
+                      items: list[tuple[models.Model | None, dict, str | None]]
+                      ) -> list[AuditEvent]:
+    """Append one event per (target, changes, object_repr) in a single locked write: for
+    bulk operations such as an import of thousands of members."""
     context = current_context()
+    actor_id = actor.pk if actor is not None and getattr(actor, "pk", None) else None
+    actor_label = (getattr(actor, "email", "") or "system")[:254] if actor_id else "system"
     with transaction.atomic():
         head, _ = AuditChainHead.objects.select_for_update().get_or_create(
             pk=1, defaults={"seq": 0, "hash": GENESIS_HASH}
         )
-        actor_id = actor.pk if actor is not None and getattr(actor, "pk", None) else None
-        fields = {
-            "seq": head.seq + 1,
-            "occurred_at": timezone.now().astimezone(dt.UTC),
-            "actor_id": actor_id,
-            "actor_label": (getattr(actor, "email", "") or "system")[:254] if actor_id else
-            "system",
-            "action": action,
-            "object_type": target._meta.label_lower if target is not None else "",
-            "object_id": str(target.pk) if target is not None else "",
-            "object_repr": (object_repr if object_repr is not None else
-                            str(target) if target is not None else "")[:200],
-            "changes": normalise_changes(changes or {}),
-            "ip_address": context.ip_address,
-            "user_agent": context.user_agent,
-        }
-        digest = event_hash(prev_hash=head.hash, **fields)
-        event = AuditEvent.objects.create(prev_hash=head.hash, hash=digest, **fields)
-        AuditChainHead.objects.filter(pk=1).update(seq=event.seq, hash=digest)
-        return event
+        prev_hash, seq, now = head.hash, head.seq, timezone.now().astimezone(dt.UTC)
+        events = []
+        for target, changes, object_repr in items:
+            seq += 1
+            fields = {
+                "seq": seq,
+                "occurred_at": now,
+                "actor_id": actor_id,
+                "actor_label": actor_label,
+                "action": action,
+                "object_type": target._meta.label_lower if target is not None else "",
+                "object_id": str(target.pk) if target is not None else "",
+                "object_repr": (object_repr if object_repr is not None else
+                                str(target) if target is not None else "")[:200],
+                "changes": normalise_changes(changes or {}),
+                "ip_address": context.ip_address,
+                "user_agent": context.user_agent,
+            }
+            digest = event_hash(prev_hash=prev_hash, **fields)
+            events.append(AuditEvent(prev_hash=prev_hash, hash=digest, **fields))
+            prev_hash = digest
+        AuditEvent.objects.bulk_create(events, batch_size=2000)
+        AuditChainHead.objects.filter(pk=1).update(seq=seq, hash=prev_hash)
+        return events
 
 
 def organisation_update(*, actor, organisation: Organisation, note: str = "",

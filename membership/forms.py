@@ -193,8 +193,8 @@ class ImportForm(forms.Form):
                                      "stakeholder_class, admitted_on, and optionally email, "
                                      "date_of_birth, share_class, shares, ceased_on, "
                                      "is_registered_society.")
-    apply = forms.BooleanField(label="Import for real (otherwise this is a dry run)",
-                               required=False)
+    apply = forms.BooleanField(label="Import for real if every row is good (otherwise "
+                                     "this is a dry run)", required=False)
 
 
 class InspectionForm(forms.ModelForm):
@@ -219,3 +219,25 @@ class InspectionCloseForm(forms.Form):
         (InspectionRequest.Status.REFUSED, "Refused: application made to court")])
     closed_on = forms.DateField(label="Date", widget=DATE, initial=timezone.localdate)
     note = forms.CharField(label="Note", required=False, max_length=500)
+
+
+class TransferForm(forms.Form):
+    to_member_number = forms.IntegerField(label="Member number of the person receiving them",
+                                          min_value=1)
+    share_class = forms.ModelChoiceField(label="Shares", queryset=ShareClass.objects.none(),
+                                         empty_label=None)
+    shares = forms.IntegerField(label="Number of shares", min_value=1)
+    transferred_on = forms.DateField(label="Date of the transfer", widget=DATE,
+                                     initial=timezone.localdate)
+    consideration = forms.DecimalField(label="Price paid (£)", min_value=0, decimal_places=2,
+                                       initial=0, help_text="Usually par, as the rules say.")
+
+    def __init__(self, *args, member, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["share_class"].queryset = ShareClass.objects.filter(
+            holdings__member=member, holdings__shares__gt=0, transferable=True)
+
+
+class ReverseForm(forms.Form):
+    entry = forms.IntegerField(widget=forms.HiddenInput)
+    reason = forms.CharField(label="Why is this entry wrong?", max_length=300)

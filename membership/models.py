@@ -313,6 +313,7 @@ class Application(models.Model):
                                      on_delete=models.PROTECT, related_name="application")
     welcome_sent_at = models.DateTimeField(null=True, blank=True)
     confirmation_sent_at = models.DateTimeField(null=True, blank=True)
+    rejection_sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["submitted_at"]
@@ -421,14 +422,26 @@ class InspectionRequest(models.Model):
 
 
 class ImportRun(models.Model):
-    """A register import that was applied, kept so that a re-run can be recognised."""
+    """A real import of a register, run by a Celery worker (large files take a while), and
+    kept as a record of what it did."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting for a worker"
+        RUNNING = "running", "Importing"
+        DONE = "done", "Imported"
+        FAILED = "failed", "Nothing imported"
 
     file_name = models.CharField(max_length=200)
     file_sha256 = models.CharField(max_length=64)
+    content = models.BinaryField(blank=True, help_text="The file, kept until the run ends.")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
     created = models.PositiveIntegerField(default=0)
     skipped = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
     applied_at = models.DateTimeField(auto_now_add=True)
     applied_by_id = models.BigIntegerField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"Import of {self.file_name} at {self.applied_at:%Y-%m-%d %H:%M}"

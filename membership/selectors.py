@@ -48,6 +48,12 @@ def current_member_count() -> int:
     return current_members().count()
 
 
+def society_has_statutory_minimum() -> bool:
+    """CCBSA s.2(2)(b): at least 3 members, or 2 if both are registered societies."""
+    members = list(current_members().values_list("is_registered_society", flat=True)[:3])
+    return len(members) >= 3 or (len(members) == 2 and all(members))
+
+
 def member_holdings(*, member: Member):
     return Holding.objects.filter(member=member, shares__gt=0).select_related("share_class")
 

@@ -19,6 +19,7 @@ urlpatterns = [
     path("office/withdrawals/", views.withdrawal_queue, name="withdrawals"),
     path("office/members/<int:pk>/", views.member_detail, name="member"),
     path("office/import/", views.import_register, name="import"),
+    path("office/import/<int:pk>/", views.import_run, name="import_run"),
     path("office/inspections/", views.inspections, name="inspections"),
     path("office/inspections/<int:pk>/close/", views.inspection_close,
          name="inspection_close"),

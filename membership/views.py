@@ -2,7 +2,8 @@
 office and the board's register. Views only translate between HTTP and services."""
 
 from django.contrib import messages
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.core.cache import cache
+from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +20,7 @@ from . import forms, selectors
 from .models import (
     Application,
     ApplicationStatus,
+    ImportRun,
     InspectionRequest,
     Member,
     ShareClass,
@@ -29,6 +31,7 @@ from .pdf import register_pdf, share_certificate_pdf
 from .services import (
     applications,
     inspection,
+    ledger,
     members,
     register_import,
     withdrawals,
@@ -286,14 +289,17 @@ def suspension(request):
 @access(*SECRETARY)
 def office(request):
     today = timezone.localdate()
+    organisation = organisation_get()
     return render(request, "membership/office.html", {
-        "member_count": selectors.current_member_count(),
+        "below_statutory_minimum": bool(organisation and organisation.is_society
+                                        and not selectors.society_has_statutory_minimum()),
         "awaiting_board": Application.objects.filter(
             status=ApplicationStatus.SUBMITTED).count(),
         "awaiting_allotment": Application.objects.filter(
             status=ApplicationStatus.APPROVED).count(),
         "withdrawals_due": withdrawals.withdrawals_due(on=today).count(),
         "withdrawals_waiting": selectors.withdrawals_queue().count(),
+        "member_count": selectors.current_member_count(),
         "inspections_open": InspectionRequest.objects.filter(
             status=InspectionRequest.Status.OPEN).count(),
     })
@@ -404,16 +410,36 @@ def member_detail(request, pk: int):
         raise Http404
     cease = forms.CeaseForm(request.POST if action == "cease" else None)
     change = forms.ClassChangeForm(request.POST if action == "class" else None)
-    bound = {"cease": cease, "class": change}.get(action)
+    transfer = forms.TransferForm(request.POST if action == "transfer" else None, member=member)
+    reverse_form = forms.ReverseForm(request.POST if action == "reverse" else None)
+    bound = {"cease": cease, "class": change, "transfer": transfer,
+             "reverse": reverse_form}.get(action)
     if bound is not None and bound.is_valid():
         try:
             if action == "cease":
                 members.member_cease(actor=request.user, member=member, **cease.cleaned_data)
                 messages.success(request, "The membership has ended.")
-            else:
+            elif action == "class":
                 members.member_change_class(actor=request.user, member=member,
                                             **change.cleaned_data)
                 messages.success(request, "The class is changed.")
+            elif action == "transfer":
+                data = transfer.cleaned_data
+                receiver = Member.objects.filter(
+                    member_number=data.pop("to_member_number")).first()
+                if receiver is None:
+                    raise DomainError("There is no member with that number.",
+                                      field="to_member_number")
+                ledger.share_transfer(actor=request.user, from_member=member,
+                                      to_member=receiver, **data)
+                messages.success(request, f"{data['shares']:,} shares transferred to "
+                                          f"{receiver.full_name}.")
+            else:
+                entry = get_object_or_404(ShareTransaction, pk=reverse_form.cleaned_data["entry"],
+                                          member=member)
+                ledger.ledger_reverse(actor=request.user, entry=entry,
+                                      reason=reverse_form.cleaned_data["reason"])
+                messages.success(request, "The entry is reversed.")
             return redirect("membership:member", pk=member.pk)
         except DomainError as exc:
             _refusal(request, bound, exc)
@@ -423,7 +449,8 @@ def member_detail(request, pk: int):
         "ledger": selectors.member_ledger(member=member),
         "periods": member.class_periods.select_related("stakeholder_class"),
         "withdrawals": selectors.member_withdrawals(member=member),
-        "cease_form": cease, "class_form": change, "is_secretary": is_secretary,
+        "cease_form": cease, "class_form": change, "transfer_form": transfer,
+        "reverse_form": reverse_form, "is_secretary": is_secretary,
     }, status=400 if bound is not None and (bound.errors or getattr(bound, "refused", False))
         else 200)
 
@@ -437,16 +464,32 @@ def import_register(request):
         upload = form.cleaned_data["file"]
         content = upload.read()
         try:
-            if form.cleaned_data["apply"]:
-                report = register_import.register_import_apply(
-                    actor=request.user, name=upload.name, content=content)
-            else:
-                report = register_import.register_import_check(name=upload.name,
-                                                                content=content)
+            report = register_import.register_import_check(name=upload.name, content=content)
+            if report.ok and form.cleaned_data["apply"]:
+                run = register_import.register_import_start(actor=request.user,
+                                                            name=upload.name, content=content)
+                return redirect("membership:import_run", pk=run.pk)
         except DomainError as exc:
             form_error(form, exc)
-    return render(request, "membership/import.html", {"form": form, "report": report},
-                  status=400 if form.errors or (report and not report.ok) else 200)
+    return render(request, "membership/import.html", {
+        "form": form, "report": report,
+        "runs": ImportRun.objects.defer("content").order_by("-applied_at")[:10],
+    }, status=400 if form.errors or (report and not report.ok) else 200)
+
+
+@access(*SECRETARY)
+def import_run(request, pk: int):
+    """A real import's progress (JSON for the page's script) and, once done, its result."""
+    run = get_object_or_404(ImportRun.objects.defer("content"), pk=pk)
+    progress = cache.get(register_import.progress_key(run.pk)) or {}
+    if request.GET.get("format") == "json":
+        return JsonResponse({"status": run.status, "status_label": run.get_status_display(),
+                             "stage": progress.get("stage", ""),
+                             "done": progress.get("done", 0),
+                             "total": progress.get("total", 0), "created": run.created,
+                             "finished": run.status in (ImportRun.Status.DONE,
+                                                        ImportRun.Status.FAILED)})
+    return render(request, "membership/import_run.html", {"run": run, "progress": progress})
 
 
 @access(*SECRETARY)

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from governance.models import OfficerAppointment
-from membership.models import Application, InspectionRequest
+from membership.models import Application, ImportRun, InspectionRequest
 from membership.services.ledger import ledger_post
 from tests.factories import MemberFactory, ShareClassFactory
 
@@ -76,6 +76,10 @@ def _inspection_kwargs(users):
     return {"pk": request.pk}
 
 
+def _import_run_kwargs(users):
+    return {"pk": ImportRun.objects.create(file_name="r.csv", file_sha256="0" * 64).pk}
+
+
 def _retire_kwargs(users):
     appointment = OfficerAppointment.objects.get(user=users["board"])
     return {"pk": appointment.pk}
@@ -109,6 +113,7 @@ TABLE = {
     "membership:withdrawals": ("get", None, only("secretary", "chair", "board", "admin")),
     "membership:member": ("get", _member_kwargs, only(*BOARD)),
     "membership:import": ("get", None, only("secretary", "admin")),
+    "membership:import_run": ("get", _import_run_kwargs, only("secretary", "admin")),
     "membership:inspections": ("get", None, only("secretary", "admin")),
     "membership:inspection_close": ("post", _inspection_kwargs,
                                     {**only("secretary", "admin"), "secretary": 302,

@@ -173,6 +173,7 @@ else:
         "data_folder_out": str(_broker_dir / "out"),
         "processed_folder": str(_broker_dir / "processed"),
         "control_folder": str(_broker_dir / "control"),
+        "polling_interval": 0.2,
         "store_processed": False,
     }
 

@@ -204,6 +204,10 @@ def application_reject(*, actor, application: Application, decided_on: dt.date,
         audit_record(actor=actor, action="application.rejected", target=application,
                      changes={"decided_on": decided_on, "reason": reason,
                               "refund_amount": refund_amount})
+        from ..tasks import send_rejection_task
+
+        application_id = application.pk
+        transaction.on_commit(lambda: send_rejection_task.delay(application_id))
         return application
 
 

@@ -47,6 +47,19 @@ def application_confirmation_send(*, application_id: int) -> bool:
     return True
 
 
+def rejection_send(*, application_id: int) -> bool:
+    if not _claim(application_id, "rejection_sent_at"):
+        return False
+    application = Application.objects.get(pk=application_id)
+    try:
+        _send(template="application_rejected", to=application.email, context={
+            "application": application, "organisation": organisation_get()})
+    except Exception:
+        _release(application_id, "rejection_sent_at")
+        raise
+    return True
+
+
 def welcome_send(*, application_id: int) -> bool:
     if not _claim(application_id, "welcome_sent_at"):
         return False

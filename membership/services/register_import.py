@@ -9,25 +9,30 @@ import csv
 import datetime as dt
 import hashlib
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Max
 
 from governance.exceptions import DomainError
 from governance.selectors import organisation_get
-from governance.services import audit_record
+from governance.services import audit_record, audit_record_many
 
 from ..models import (
     CessationReason,
+    Counter,
+    Holding,
     ImportRun,
     Member,
     MemberClassPeriod,
     ShareClass,
+    ShareTransaction,
     StakeholderClass,
     TransactionKind,
 )
-from .ledger import STATUTORY_WITHDRAWABLE_CAP, ledger_post, next_number
+from .ledger import STATUTORY_WITHDRAWABLE_CAP, next_number
 
 REQUIRED = ["member_number", "full_name", "address", "stakeholder_class", "admitted_on"]
 OPTIONAL = ["email", "date_of_birth", "share_class", "shares", "ceased_on",
@@ -107,16 +112,26 @@ def _date(value: str) -> dt.date:
     raise ValueError(f"“{value}” is not a date (use YYYY-MM-DD or DD/MM/YYYY)")
 
 
-def _find(model, text: str, *fields):
-    text = text.strip()
-    for name in fields:
-        found = model.objects.filter(**{f"{name}__iexact": text}).first()
-        if found:
-            return found
-    return None
+class _Lookups:
+    """Classes by slug, code or name (any case), loaded once rather than once per row."""
+
+    def __init__(self):
+        self.stakeholder = {}
+        for klass in StakeholderClass.objects.prefetch_related("share_classes"):
+            self.stakeholder[klass.slug.lower()] = self.stakeholder[klass.name.lower()] = klass
+        self.share = {}
+        for share_class in ShareClass.objects.all():
+            self.share[share_class.code.lower()] = share_class
+            self.share[share_class.name.lower()] = share_class
+        self.allowed = {(k.pk, s.pk) for k in StakeholderClass.objects.prefetch_related(
+            "share_classes") for s in k.share_classes.all()}
 
 
-def register_import_check(*, name: str, content: bytes) -> ImportReport:
+Progress = Callable[[str, int, int], None]
+
+
+def register_import_check(*, name: str, content: bytes,
+                          progress: Progress | None = None) -> ImportReport:
     rows = _read_rows(name=name, content=content)
     report = ImportReport()
     if not rows:
@@ -132,12 +147,16 @@ def register_import_check(*, name: str, content: bytes) -> ImportReport:
                               + ", ".join(REQUIRED + OPTIONAL) + "."))
         return report
     organisation = organisation_get()
+    lookups = _Lookups()
     today = dt.date.today()
     existing = {m.member_number: m for m in Member.objects.filter(
         member_number__in=[int(r["member_number"]) for _, r in rows
                            if str(r.get("member_number", "")).strip().isdigit()])}
     seen_numbers: dict[int, int] = {}
-    for line, raw in rows:
+    for index, (line, raw) in enumerate(rows):
+        if progress is not None and index % 2000 == 0:
+            progress("checking rows", index, len(rows))
+
         def value(key, raw=raw):
             return str(raw.get(key) or "").strip()
 
@@ -167,21 +186,20 @@ def register_import_check(*, name: str, content: bytes) -> ImportReport:
             problems.append("admitted on is in the future")
         if admitted and ceased and ceased < admitted:
             problems.append("ceased on is before admitted on")
-        stakeholder = _find(StakeholderClass, value("stakeholder_class"), "slug", "name") \
-            if value("stakeholder_class") else None
+        stakeholder = lookups.stakeholder.get(value("stakeholder_class").lower())
         if stakeholder is None:
             problems.append(f"no stakeholder class called “{value('stakeholder_class')}”")
         share_class, shares = None, 0
         if value("shares") or value("share_class"):
-            share_class = _find(ShareClass, value("share_class"), "code", "name")
+            share_class = lookups.share.get(value("share_class").lower())
             if share_class is None:
                 problems.append(f"no share class called “{value('share_class')}”")
             if not value("shares").isdigit():
                 problems.append("shares must be a whole number")
             else:
                 shares = int(value("shares"))
-            if share_class and stakeholder and not stakeholder.share_classes.filter(
-                    pk=share_class.pk).exists():
+            if share_class and stakeholder and (stakeholder.pk,
+                                                 share_class.pk) not in lookups.allowed:
                 problems.append(f"the {stakeholder.name} class cannot hold {share_class.name}")
             if share_class and share_class.max_holding is not None and \
                     shares > share_class.max_holding:
@@ -212,58 +230,150 @@ def register_import_check(*, name: str, content: bytes) -> ImportReport:
     return report
 
 
-def register_import_apply(*, actor, name: str, content: bytes) -> ImportReport:
+def _create_members(*, actor, rows: list[ImportRow], progress: Progress) -> None:
+    """Write the checked rows in bulk: members, class periods, ledger rows (allotment at
+    admission; repayment or cancellation at cessation), holdings, certificates and one
+    audit entry per member."""
+    progress("writing members", 0, 5)
+    members = Member.objects.bulk_create([Member(
+        member_number=row.member_number, full_name=row.full_name, address=row.address,
+        email=row.email, date_of_birth=row.date_of_birth,
+        is_registered_society=row.is_registered_society,
+        stakeholder_class=row.stakeholder_class, admitted_on=row.admitted_on,
+        ceased_on=row.ceased_on, email_purpose="Notices" if row.email else "",
+        cessation_reason=CessationReason.RESIGNED if row.ceased_on else "",
+        cessation_note="imported as a former member" if row.ceased_on else "",
+    ) for row in rows], batch_size=2000)
+    progress("writing class history", 1, 5)
+    MemberClassPeriod.objects.bulk_create([MemberClassPeriod(
+        member=member, stakeholder_class=row.stakeholder_class, started_on=row.admitted_on,
+        ended_on=row.ceased_on if row.ceased_on and row.ceased_on > row.admitted_on else None,
+    ) for member, row in zip(members, rows, strict=True)], batch_size=2000)
+    with_shares = [(m, r) for m, r in zip(members, rows, strict=True)
+                   if r.share_class and r.shares]
+    first_certificate = next_number("certificate", at_least=ShareTransaction.objects.aggregate(
+        top=Max("certificate_number"))["top"] or 0)
+    Counter.objects.filter(name="certificate").update(
+        value=first_certificate + len(with_shares) - 1)
+    entries, holdings = [], []
+    recorded_by = getattr(actor, "pk", None)
+    for offset, (member, row) in enumerate(with_shares):
+        paid_up = row.share_class.par_value * row.shares
+        entries.append(ShareTransaction(
+            member=member, share_class=row.share_class, kind=TransactionKind.ALLOTMENT,
+            shares=row.shares, paid_up=paid_up, consideration=paid_up,
+            effective_on=row.admitted_on, certificate_number=first_certificate + offset,
+            reference="import", recorded_by_id=recorded_by))
+        if row.ceased_on:
+            withdrawable = row.share_class.withdrawable
+            entries.append(ShareTransaction(
+                member=member, share_class=row.share_class,
+                kind=TransactionKind.WITHDRAWAL if withdrawable else TransactionKind.CANCELLATION,
+                shares=-row.shares, paid_up=-paid_up,
+                consideration=paid_up if withdrawable else Decimal("0"),
+                effective_on=row.ceased_on, reference="import", recorded_by_id=recorded_by))
+        holdings.append(Holding(member=member, share_class=row.share_class,
+                                shares=0 if row.ceased_on else row.shares,
+                                paid_up=Decimal("0") if row.ceased_on else paid_up))
+    progress("writing the share ledger", 2, 5)
+    ShareTransaction.objects.bulk_create(entries, batch_size=2000)
+    progress("writing holdings", 3, 5)
+    Holding.objects.bulk_create(holdings, batch_size=2000)
+    progress("writing the audit log", 4, 5)
+    audit_record_many(actor=actor, action="member.imported", items=[
+        (member, {"line": row.line, "member_number": row.member_number,
+                  "stakeholder_class": row.stakeholder_class.slug,
+                  "shares": row.shares, "admitted_on": row.admitted_on,
+                  "ceased_on": row.ceased_on}, None)
+        for member, row in zip(members, rows, strict=True)])
+
+
+def _no_progress(stage: str, done: int, total: int) -> None:
+    pass
+
+
+def register_import_apply(*, actor, name: str, content: bytes, run: ImportRun | None = None,
+                          progress: Progress = _no_progress) -> ImportReport:
     """Check, then apply everything in one transaction. With any bad row nothing is
     written."""
-    report = register_import_check(name=name, content=content)
+    report = register_import_check(name=name, content=content, progress=progress)
     if not report.ok:
         return report
     with transaction.atomic():
-        # Check again under the lock: another import may have run since.
+        # Take the member-number lock, then check again: another import may have run since.
         next_number("member_number")
-        report = register_import_check(name=name, content=content)
+        report = register_import_check(name=name, content=content, progress=progress)
         if not report.ok:
             transaction.set_rollback(True)
             return report
-        for row in report.to_create:
-            member = Member.objects.create(
-                member_number=row.member_number, full_name=row.full_name, address=row.address,
-                email=row.email, date_of_birth=row.date_of_birth,
-                is_registered_society=row.is_registered_society,
-                stakeholder_class=row.stakeholder_class, admitted_on=row.admitted_on,
-                email_purpose="Notices" if row.email else "")
-            MemberClassPeriod.objects.create(member=member,
-                                             stakeholder_class=row.stakeholder_class,
-                                             started_on=row.admitted_on)
-            audit_record(actor=actor, action="member.imported", target=member,
-                         changes={"line": row.line, "member_number": row.member_number})
-            if row.share_class and row.shares:
-                ledger_post(member=member, share_class=row.share_class,
-                            kind=TransactionKind.ALLOTMENT, shares=row.shares,
-                            effective_on=row.admitted_on, actor=actor,
-                            consideration=row.share_class.par_value * row.shares,
-                            certificate=True, reference="import")
-            if row.ceased_on:
-                if row.share_class and row.shares:
-                    kind = (TransactionKind.WITHDRAWAL if row.share_class.withdrawable
-                            else TransactionKind.CANCELLATION)
-                    ledger_post(member=member, share_class=row.share_class, kind=kind,
-                                shares=-row.shares, effective_on=row.ceased_on, actor=actor,
-                                consideration=(row.share_class.par_value * row.shares
-                                               if kind == TransactionKind.WITHDRAWAL
-                                               else Decimal("0")), reference="import")
-                if row.ceased_on > row.admitted_on:
-                    MemberClassPeriod.objects.filter(member=member).update(
-                        ended_on=row.ceased_on)
-                member.ceased_on = row.ceased_on
-                member.cessation_reason = CessationReason.RESIGNED
-                member.cessation_note = "imported as a former member"
-                member.save(update_fields=["ceased_on", "cessation_reason", "cessation_note"])
-        run = ImportRun.objects.create(
-            file_name=name[:200], file_sha256=hashlib.sha256(content).hexdigest(),
-            created=len(report.to_create), skipped=len(report.skipped),
-            applied_by_id=getattr(actor, "pk", None))
+        _create_members(actor=actor, rows=report.to_create, progress=progress)
+        if run is None:
+            run = ImportRun.objects.create(
+                file_name=name[:200], file_sha256=hashlib.sha256(content).hexdigest(),
+                status=ImportRun.Status.DONE, applied_by_id=getattr(actor, "pk", None))
+        run.created, run.skipped = len(report.to_create), len(report.skipped)
         audit_record(actor=actor, action="register.imported", target=run, changes={
             "created": run.created, "skipped": run.skipped, "sha256": run.file_sha256})
     report.applied = True
     return report
+
+
+def register_import_start(*, actor, name: str, content: bytes) -> ImportRun:
+    """Queue a real import for a worker; the page for the run shows its progress."""
+    with transaction.atomic():
+        run = ImportRun.objects.create(
+            file_name=name[:200], file_sha256=hashlib.sha256(content).hexdigest(),
+            content=content, applied_by_id=getattr(actor, "pk", None))
+        audit_record(actor=actor, action="register.import_queued", target=run,
+                     changes={"sha256": run.file_sha256, "bytes": len(content)})
+        from ..tasks import register_import_task
+
+        run_id = run.pk
+        transaction.on_commit(lambda: register_import_task.delay(run_id))
+        return run
+
+
+def progress_key(run_id: int) -> str:
+    return f"register-import:{run_id}:progress"
+
+
+def register_import_run(*, run_id: int, stale_after_seconds: int) -> bool:
+    """Run a queued import (the Celery task calls this). Safe to run twice: the run is
+    claimed with a compare-and-set, and one left `running` by a worker that died is
+    claimed again only after the task time limit has passed."""
+    from django.contrib.auth import get_user_model
+    from django.core.cache import cache
+    from django.db.models import Q
+    from django.utils import timezone
+
+    now = timezone.now()
+    claimed = ImportRun.objects.filter(pk=run_id).filter(
+        Q(status=ImportRun.Status.QUEUED) | Q(
+            status=ImportRun.Status.RUNNING,
+            started_at__lt=now - dt.timedelta(seconds=stale_after_seconds)),
+    ).update(status=ImportRun.Status.RUNNING, started_at=now)
+    if not claimed:
+        return False
+    run = ImportRun.objects.get(pk=run_id)
+    actor = get_user_model().objects.filter(pk=run.applied_by_id).first()
+
+    def progress(stage: str, done: int, total: int) -> None:
+        cache.set(progress_key(run_id), {"stage": stage, "done": done, "total": total},
+                  60 * 60)
+
+    try:
+        report = register_import_apply(actor=actor, name=run.file_name,
+                                       content=bytes(run.content), run=run, progress=progress)
+    except Exception:
+        ImportRun.objects.filter(pk=run_id).update(
+            status=ImportRun.Status.FAILED, finished_at=timezone.now(),
+            errors=[[0, "The import stopped because of an error in the platform; nothing was "
+                        "imported. The administrators have been told."]])
+        raise
+    ImportRun.objects.filter(pk=run_id).update(
+        status=ImportRun.Status.DONE if report.applied else ImportRun.Status.FAILED,
+        created=len(report.to_create) if report.applied else 0, skipped=len(report.skipped),
+        errors=[list(error) for error in report.errors[:1000]], content=b"",
+        finished_at=timezone.now())
+    progress("finished", 1, 1)
+    return True

@@ -90,3 +90,38 @@ def test_member_portal_shows_only_their_own_data(client, users, classes):
     response = client.post(reverse("membership:withdraw"), {"share_class": shares.pk,
                                                             "shares": "20"})
     assert response.status_code == 400 and "at most 12" in response.content.decode()
+
+
+def test_real_import_runs_on_the_worker_and_reports_progress(client, users, classes,
+                                                             celery_worker_process):
+    import time
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from membership.models import ImportRun
+
+    csv_text = ("member_number,full_name,address,stakeholder_class,share_class,shares,"
+                "admitted_on\n" + "".join(
+                    f"{700 + i},Person {i},{i} Road,community,ordinary,{i + 1},2021-03-01\n"
+                    for i in range(50)))
+    client.force_login(users["secretary"])
+    dry = client.post(reverse("membership:import"), {
+        "file": SimpleUploadedFile("register.csv", csv_text.encode())})
+    assert dry.status_code == 200 and "50 members to add" in dry.content.decode()
+    assert not Member.objects.filter(member_number__range=(700, 749)).exists()
+    response = client.post(reverse("membership:import"), {
+        "file": SimpleUploadedFile("register.csv", csv_text.encode()), "apply": "on"})
+    assert response.status_code == 302
+    run = ImportRun.objects.get()
+    deadline = time.monotonic() + 30
+    while True:
+        data = client.get(response["Location"], {"format": "json"}).json()
+        if data["finished"] or time.monotonic() > deadline:
+            break
+        time.sleep(0.3)
+    assert data["status"] == "done", data
+    run.refresh_from_db()
+    assert (run.created, run.skipped, bytes(run.content)) == (50, 0, b"")
+    assert Member.objects.filter(member_number__range=(700, 749)).count() == 50
+    page = client.get(response["Location"]).content.decode()
+    assert "50 members added" in page
