@@ -9,14 +9,14 @@ Run from the project root (the target run is a million members):
 It uses a database of its own (postgres://postgres@127.0.0.1:5432/bench_register unless
 --database-url is given) with the test settings, creates and migrates it, and loads a
 synthetic register of N members with PostgreSQL COPY unless the database already holds N
-members (--rebuild forces a reload). Each member has about three ledger rows (two
+members (--rebuild forces a reload). Each member has three ledger rows (two
 allotments, then a partial withdrawal, or for a former member a withdrawal of the rest
 on leaving); about 10% have ceased and about 15% have changed class. Then it measures:
 
 A. the board's register page (the first 50 community members as at 2020-06-30) through
    django.test.Client, 20 requests after 2 warm-ups: p50, p95 and max;
 B. the CSV export of everyone admitted by 2022-12-31, with holdings, through the view, in
-   a child process so that its peak memory is its own: wall time and peak RSS;
+   a child process so that its peak memory is its own: wall time and peak RSS (VmHWM);
 C. PostgreSQL's own COPY ... TO STDOUT of the same query, as the baseline for B.
 
 Progress lines go to stdout; the last line is one JSON object with the figures, whose
@@ -85,6 +85,12 @@ PROGRESS_EVERY = 500_000
 
 def log(message: str) -> None:
     print(f"[bench.register {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def check(condition: bool, message: str) -> None:
+    """Like assert, but not skipped under python -O: a wrong answer is not a benchmark."""
+    if not condition:
+        raise RuntimeError(message)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -190,6 +196,7 @@ def make_plan(size: int, seed: int) -> Plan:
     first, span = ADMITTED_FROM.toordinal(), (ADMITTED_TO - ADMITTED_FROM).days + 1
     ceased_by, ledger_to = CEASED_BY.toordinal(), LEDGER_TO.toordinal()
     plan = Plan.empty()
+    columns = [getattr(plan, f.name) for f in fields(Plan)]
     for admitted in sorted(first + int(rnd() * span) for _ in range(size)):
         ceased = _between(rnd, admitted + 2, ceased_by) if rnd() < CEASED_FRACTION else 0
         last_day = ceased - 1 if ceased else ledger_to  # last day for anything before leaving
@@ -200,17 +207,14 @@ def make_plan(size: int, seed: int) -> Plan:
         second_on = _between(rnd, admitted + 1, last_day)
         second_shares = _between(rnd, 1, MAX_SECOND_ALLOTMENT)
         held = first_shares + second_shares
-        if ceased:
+        if ceased:  # everything is repaid on leaving
             withdrawn_on, withdrawn = ceased, held
-        else:
-            withdrawn_on, withdrawn = _between(rnd, second_on, ledger_to), _between(rnd, 1, held - 1)
-        for column, value in (
-            (plan.admitted, admitted), (plan.ceased, ceased), (plan.first_class, first_class),
-            (plan.changed, changed), (plan.last_class, last_class),
-            (plan.first_shares, first_shares), (plan.second_on, second_on),
-            (plan.second_shares, second_shares), (plan.withdrawn_on, withdrawn_on),
-            (plan.withdrawn, withdrawn),
-        ):
+        else:  # part is withdrawn, after the second allotment
+            withdrawn_on = _between(rnd, second_on, ledger_to)
+            withdrawn = _between(rnd, 1, held - 1)
+        values = (admitted, ceased, first_class, changed, last_class, first_shares, second_on,
+                  second_shares, withdrawn_on, withdrawn)  # in the order of Plan's fields
+        for column, value in zip(columns, values, strict=True):
             column.append(value)
     return plan
 
@@ -438,9 +442,9 @@ def measure_page(user) -> dict:
         started = time.perf_counter()
         response = client.get(url, PAGE_PARAMS)
         elapsed_ms = (time.perf_counter() - started) * 1000
-        assert response.status_code == 200, f"register page answered {response.status_code}"
+        check(response.status_code == 200, f"register page answered {response.status_code}")
         rows = page_rows(response.content)
-        assert rows == PAGE_ROWS, f"register page showed {rows} rows, not {PAGE_ROWS}"
+        check(rows == PAGE_ROWS, f"register page showed {rows} rows, not {PAGE_ROWS}")
         if attempt >= PAGE_WARMUPS:
             timings.append(elapsed_ms)
     figures = {"page_p50_ms": round(percentile(timings, 0.50), 1),
@@ -454,6 +458,19 @@ def measure_page(user) -> dict:
 # --- B: the CSV export, in a child process ---------------------------------------------------
 
 
+def peak_rss_mb() -> float:
+    """This process's own peak RSS (VmHWM). Not ru_maxrss: Linux carries the larger of it
+    over an exec, so a child started by a big parent would report the parent's memory."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KB on Linux
+
+
 def csv_child(user_id: int) -> dict:
     """Runs in the child: stream the export through the view, keeping nothing."""
     from django.urls import reverse
@@ -461,19 +478,25 @@ def csv_child(user_id: int) -> dict:
     from accounts.models import User
 
     client = signed_in_client(User.objects.get(pk=user_id))
+    url = reverse("membership:register_csv")  # imports the URLconf: not part of the export
+    start_mb = peak_rss_mb()
     started = time.perf_counter()
-    response = client.get(reverse("membership:register_csv"), CSV_PARAMS)
-    assert response.status_code == 200, f"CSV export answered {response.status_code}"
-    assert response.streaming, "the CSV export is not a streaming response"
-    size = lines = chunks = 0
+    response = client.get(url, CSV_PARAMS)
+    check(response.status_code == 200, f"CSV export answered {response.status_code}")
+    check(response.streaming, "the CSV export is not a streaming response")
+    size = lines = chunks = 0  # addresses are one line each, so rows = lines - header
+    first_chunk_seconds = None
     for chunk in response.streaming_content:
+        if first_chunk_seconds is None:  # the header row, sent before the COPY starts
+            first_chunk_seconds = time.perf_counter() - started
         size += len(chunk)
         lines += chunk.count(b"\n")
         chunks += 1
     seconds = time.perf_counter() - started
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KB on Linux
     return {"csv_seconds": round(seconds, 2), "csv_rows": lines - 1, "csv_bytes": size,
-            "csv_chunks": chunks, "csv_peak_mb": round(peak_kb / 1024, 1)}
+            "csv_chunks": chunks, "csv_first_chunk_seconds": round(first_chunk_seconds, 2),
+            "csv_peak_mb": round(peak_rss_mb(), 1),
+            "csv_start_mb": round(start_mb, 1)}
 
 
 def measure_csv(database_url: str, user_id: int) -> dict:
@@ -486,7 +509,8 @@ def measure_csv(database_url: str, user_id: int) -> dict:
         raise RuntimeError(f"the CSV child failed with exit code {done.returncode}")
     figures = json.loads(done.stdout.strip().splitlines()[-1])
     log(f"B: {figures['csv_rows']:,} rows, {figures['csv_bytes']:,} bytes in "
-        f"{figures['csv_seconds']} s, peak {figures['csv_peak_mb']} MB")
+        f"{figures['csv_chunks']:,} chunks, {figures['csv_seconds']} s, peak "
+        f"{figures['csv_peak_mb']} MB ({figures['csv_start_mb']} MB before the request)")
     return figures
 
 

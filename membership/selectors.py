@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import OuterRef, Q, Subquery, Sum
+from django.db.models import Exists, OuterRef, Q, Subquery, Sum
 
 from .models import (
     Application,
@@ -103,7 +103,14 @@ def register_page(*, on: dt.date, stakeholder_class: StakeholderClass | None = N
         MemberClassPeriod.objects.filter(member=OuterRef("pk"), started_on__lte=on)
         .order_by("-started_on").values("stakeholder_class_id")[:1])
     members = _on_register(on, status).annotate(class_at=class_at)
-    if stakeholder_class is not None:
+    if stakeholder_class is not None and status == "current":
+        # For a current member the period covering D is the latest one started by D, so
+        # this EXISTS is the same filter; PostgreSQL estimates it well (the subquery form
+        # is costed high enough to trigger JIT compilation on every page).
+        members = members.filter(Exists(MemberClassPeriod.objects.filter(
+            member=OuterRef("pk"), stakeholder_class=stakeholder_class, started_on__lte=on,
+        ).filter(Q(ended_on__isnull=True) | Q(ended_on__gt=on))))
+    elif stakeholder_class is not None:
         members = members.filter(class_at=stakeholder_class.pk)
     search = search.strip()
     if search:
@@ -203,7 +210,7 @@ def register_export_chunks(*, on: dt.date, stakeholder_class_id: int | None = No
     header = REGISTER_COLUMNS if with_holdings else REGISTER_COLUMNS_WITHOUT_HOLDINGS
     sql, params = register_sql(on=on, stakeholder_class_id=stakeholder_class_id,
                                status=status, with_holdings=with_holdings)
-    yield (",".join(header) + "\r\n").encode()
+    yield (",".join(header) + "\n").encode()
     if connection.vendor == "postgresql":
         from psycopg import sql as pgsql
 
@@ -212,12 +219,20 @@ def register_export_chunks(*, on: dt.date, stakeholder_class_id: int | None = No
             literal_sql = pgsql.SQL(sql.replace("%s", "{}")).format(
                 *[pgsql.Literal(p) for p in params])
             copy = pgsql.SQL("COPY ({}) TO STDOUT WITH (FORMAT csv)").format(literal_sql)
+            # COPY hands over one row at a time; send the response in ~64 KiB pieces.
+            pending, size = [], 0
             with cursor.copy(copy) as out:
                 for block in out:
-                    yield bytes(block)
+                    pending.append(bytes(block))
+                    size += len(block)
+                    if size >= 65536:
+                        yield b"".join(pending)
+                        pending, size = [], 0
+            if pending:
+                yield b"".join(pending)
         return
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv.writer(buffer, lineterminator="\n")
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         while rows := cursor.fetchmany(2000):

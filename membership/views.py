@@ -27,7 +27,6 @@ from .models import (
     ShareTransaction,
     StakeholderClass,
 )
-from .pdf import register_pdf, share_certificate_pdf
 from .services import (
     applications,
     inspection,
@@ -128,6 +127,8 @@ def certificate(request, number: int):
     is_officer = bool(getattr(request, "granted_roles", set()) & set(BOARD))
     if not is_officer and (own is None or own.pk != entry.member_id):
         raise Http404  # a member sees only their own certificates
+    from .pdf import share_certificate_pdf  # fpdf2 is loaded only when a PDF is asked for
+
     pdf = share_certificate_pdf(entry=entry, organisation=organisation_get())
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="share-certificate-{number}.pdf"'
@@ -255,6 +256,8 @@ def register_pdf_view(request):
                                    status=data["status"])
     audit_record(actor=request.user, action="register.exported", changes={
         "format": "pdf", "on": data["on"], "status": data["status"]})
+    from .pdf import register_pdf
+
     pdf = register_pdf(rows=rows, organisation=organisation_get(), as_at=data["on"],
                        with_holdings=True, total_rows=total)
     response = HttpResponse(pdf, content_type="application/pdf")

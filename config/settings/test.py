@@ -8,6 +8,7 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/test"),
 }
 DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", default="test_mutual")}
+DATABASES["default"]["OPTIONS"] = {"options": "-c jit=off"}
 
 # The broker and the cache use separate Redis databases: tests clear the cache freely.
 REDIS_URL = env("TEST_REDIS_URL", default="redis://127.0.0.1:6379/15")
