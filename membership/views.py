@@ -171,9 +171,11 @@ def request_withdrawal(request):
                                       f"the queue. The notice period ends on "
                                       f"{made.eligible_on:%d %B %Y}.")
             return redirect("membership:portal")
+    organisation = organisation_get()
     return render(request, "membership/withdraw.html", {
-        "form": form, "member": member, "suspended": (organisation_get() or False)
-        and organisation_get().withdrawals_suspended}, status=_status_for(form))
+        "form": form, "member": member,
+        "suspended": bool(organisation and organisation.withdrawals_suspended),
+    }, status=_status_for(form))
 
 
 @access(Role.MEMBER, *BOARD)
@@ -365,8 +367,7 @@ def application_detail(request, pk: int):
             _refusal(request, bound, exc)
     application.refresh_from_db()
     return render(request, "membership/application.html", {
-        "application": application, "payment_made": getattr(application, "payment", None)
-        if hasattr(application, "payment") else None,
+        "application": application, "payment_made": getattr(application, "payment", None),
         "decision_form": decision, "payment_form": payment, "allot_form": allot,
         "is_secretary": is_secretary,
     }, status=400 if bound is not None and (bound.errors or getattr(bound, "refused", False))
