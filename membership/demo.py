@@ -97,24 +97,22 @@ def seed_membership(*, organisation, users: dict, member_emails: list[str], acto
         actor=actor, member=admitted["dana.whitfield@example.org"], share_class=share_class,
         shares=15, requested_on=dt.date.today())
     # Applications at each stage, for the secretary's queue.
-    waiting = applications.application_submit(
-        full_name="Kofi Mensah", address="12 Canal Street, Brookvale BV3 1KM",
-        email="kofi.mensah@example.org", stakeholder_class=classes["community"],
-        share_class=share_class, shares=100, rules_accepted=True, data_use_accepted=True,
-        risk_accepted=True, date_of_birth=dt.date(1991, 2, 14))
+    def apply(full_name, address, email, slug, shares, born):
+        return applications.application_submit(
+            full_name=full_name, address=address, email=email,
+            stakeholder_class=classes[slug], share_class=share_class, shares=shares,
+            rules_accepted=True, data_use_accepted=True, risk_accepted=True,
+            date_of_birth=born)
+
+    waiting = apply("Kofi Mensah", "12 Canal Street, Brookvale BV3 1KM",
+                    "kofi.mensah@example.org", "community", 100, dt.date(1991, 2, 14))
     applications.application_confirm_email(token=waiting.email_token)
-    approved = applications.application_submit(
-        full_name="Lena Fischer", address="3 Orchard Close, Brookvale BV1 9LF",
-        email="lena.fischer@example.org", stakeholder_class=classes["staff"],
-        share_class=share_class, shares=1, rules_accepted=True, data_use_accepted=True,
-        risk_accepted=True, date_of_birth=dt.date(1995, 7, 3))
+    approved = apply("Lena Fischer", "3 Orchard Close, Brookvale BV1 9LF",
+                     "lena.fischer@example.org", "staff", 1, dt.date(1995, 7, 3))
     applications.application_confirm_email(token=approved.email_token)
     approved.refresh_from_db()
     applications.application_approve(actor=actor, application=approved,
                                      decided_on=dt.date.today(), minute_reference="BM demo")
-    applications.application_submit(
-        full_name="Mo Farrell", address="8 Bridge Row, Brookvale BV2 2MF",
-        email="mo.farrell@example.org", stakeholder_class=classes["service-users"],
-        share_class=share_class, shares=3, rules_accepted=True, data_use_accepted=True,
-        risk_accepted=True, date_of_birth=dt.date(1960, 10, 30))
+    apply("Mo Farrell", "8 Bridge Row, Brookvale BV2 2MF", "mo.farrell@example.org",
+          "service-users", 3, dt.date(1960, 10, 30))
     assert Application.objects.count() >= 3

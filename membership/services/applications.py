@@ -29,9 +29,9 @@ from ..models import (
 )
 from .ledger import (
     check_allotment_limits,
+    current_member_lock,
     ledger_post,
     long_date,
-    member_lock,
     money,
     next_member_number,
 )
@@ -304,9 +304,7 @@ def application_allot(*, actor, application: Application, allotted_on: dt.date) 
                 "stakeholder_class": application.stakeholder_class.slug,
                 "application_id": application.pk})
         else:
-            member = member_lock(application.member_id)
-            if member.ceased_on is not None:
-                raise WrongState(f"{member.full_name} is no longer a member.")
+            member = current_member_lock(application.member_id)
             check_allotment_limits(member=member, share_class=application.share_class,
                                    shares=application.shares)
         entry = ledger_post(member=member, share_class=application.share_class,

@@ -59,6 +59,14 @@ def member_lock(member_id: int) -> Member:
     return Member.objects.select_for_update().get(pk=member_id)
 
 
+def current_member_lock(member_id: int) -> Member:
+    """Lock the member row and refuse to go on for someone who has left."""
+    member = member_lock(member_id)
+    if member.ceased_on is not None:
+        raise WrongState(f"{member.full_name} is no longer a member.")
+    return member
+
+
 def withdrawable_paid_up(member: Member) -> Decimal:
     return Holding.objects.filter(member=member, share_class__withdrawable=True).aggregate(
         total=Sum("paid_up"))["total"] or Decimal("0")
@@ -177,9 +185,7 @@ def share_allot(*, actor, member: Member, share_class: ShareClass, shares: int,
     if shares <= 0:
         raise HoldingLimitExceeded("Enter a number of shares greater than zero.")
     with transaction.atomic():
-        member = member_lock(member.pk)
-        if member.ceased_on is not None:
-            raise WrongState(f"{member.full_name} is no longer a member.")
+        member = current_member_lock(member.pk)
         check_class_allows(member=member, share_class=share_class)
         check_allotment_limits(member=member, share_class=share_class, shares=shares)
         return ledger_post(member=member, share_class=share_class,

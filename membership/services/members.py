@@ -18,15 +18,13 @@ from ..models import (
     WithdrawalRequest,
     WithdrawalStatus,
 )
-from .ledger import ledger_post, long_date, member_lock
+from .ledger import current_member_lock, ledger_post, long_date, member_lock
 
 
 def member_change_class(*, actor, member: Member, stakeholder_class: StakeholderClass,
                         changed_on: dt.date) -> Member:
     with transaction.atomic():
-        member = member_lock(member.pk)
-        if member.ceased_on is not None:
-            raise WrongState(f"{member.full_name} is no longer a member.")
+        member = current_member_lock(member.pk)
         if member.stakeholder_class_id == stakeholder_class.pk:
             raise DomainError(f"{member.full_name} is already in the {stakeholder_class.name} "
                               "class.", field="stakeholder_class")

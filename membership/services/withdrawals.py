@@ -23,7 +23,15 @@ from ..models import (
     WithdrawalStatus,
 )
 from .applications import age_on
-from .ledger import held_shares, holding_of, ledger_post, long_date, member_lock, money
+from .ledger import (
+    current_member_lock,
+    held_shares,
+    holding_of,
+    ledger_post,
+    long_date,
+    member_lock,
+    money,
+)
 
 MINIMUM_AGE_FOR_RECEIPT = 16  # CCBSA s.31: under 16 cannot give a valid receipt
 
@@ -57,9 +65,7 @@ def withdrawal_request(*, actor, member: Member, share_class: ShareClass, shares
     if shares <= 0:
         raise WithdrawalRefused("Enter a number of shares greater than zero.")
     with transaction.atomic():
-        member = member_lock(member.pk)
-        if member.ceased_on is not None:
-            raise WrongState(f"{member.full_name} is no longer a member.")
+        member = current_member_lock(member.pk)
         if not share_class.withdrawable:
             raise WithdrawalRefused(f"{share_class.name} cannot be withdrawn under the rules.",
                                     field="share_class")
