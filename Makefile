@@ -4,6 +4,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Where `make run` serves the platform. Not HOST/PORT: honcho sets PORT for each process.
+WEB_HOST ?= 127.0.0.1
+WEB_PORT ?= 8000
 
 .PHONY: run test lint services browser clean bench
 
@@ -18,10 +21,11 @@ run: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
 	@echo
-	@echo "The platform is starting at http://$${HOST:-127.0.0.1}:$${PORT:-8000}/"
+	@echo "The platform is starting at http://$(WEB_HOST):$(WEB_PORT)/"
 	@echo "(web server, Celery worker and Celery beat; emails are written to var/mail/)"
 	@echo
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile
+	WEB_HOST=$(WEB_HOST) WEB_PORT=$(WEB_PORT) PATH="$(CURDIR)/$(BIN):$$PATH" \
+	  $(BIN)/honcho start -f Procfile
 
 services:
 	bash bin/ensure-services

@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from .roles import OFFICER_ROLES, Role, user_has_mfa, user_roles
+from .roles import OFFICER_ROLES, user_has_mfa, user_roles
 
 PUBLIC = "public"
 SIGNED_IN = "signed-in"
@@ -22,8 +22,9 @@ def access(*allowed: str) -> Callable:
     """Allow a view to PUBLIC, to anyone SIGNED_IN, or to the given roles.
 
     Anonymous visitors are sent to the login page; signed-in users without a matching role
-    get 403. A user who reaches the view only through an officer role must have set up
-    two-factor authentication first."""
+    get 403. Officer roles count only for a user who has set up two-factor
+    authentication, whatever other roles they hold. The roles that let the request in are
+    `request.granted_roles`: views decide what to show and allow from those alone."""
     if not allowed:
         raise ValueError("access() needs at least one rule")
     allowed_set = frozenset(allowed)
@@ -41,14 +42,19 @@ def access(*allowed: str) -> Callable:
             granted = user_roles(request.user) & allowed_set
             if not granted:
                 raise PermissionDenied("Your role does not give access to this page.")
-            if granted <= OFFICER_ROLES and not user_has_mfa(request.user):
-                messages.warning(
-                    request,
-                    "Officers must set up two-factor authentication before they can use "
-                    "officer pages. Scan the code with an authenticator app to continue.",
-                )
-                return redirect(f"{reverse('mfa_activate_totp')}?"
-                                f"{urlencode({'next': request.get_full_path()})}")
+            if granted & OFFICER_ROLES and not user_has_mfa(request.user):
+                # A request may use an officer role only with two-factor authentication.
+                # Someone who is also a member goes on as a member alone; an officer with
+                # no other way in is sent to set it up.
+                granted = granted - OFFICER_ROLES
+                if not granted:
+                    messages.warning(
+                        request,
+                        "Officers must set up two-factor authentication before they can use "
+                        "officer pages. Scan the code with an authenticator app to continue.",
+                    )
+                    return redirect(f"{reverse('mfa_activate_totp')}?"
+                                    f"{urlencode({'next': request.get_full_path()})}")
             request.granted_roles = granted
             return view(request, *args, **kwargs)
 
@@ -58,6 +64,6 @@ def access(*allowed: str) -> Callable:
     return decorator
 
 
-OFFICERS = (Role.SECRETARY, Role.CHAIR, Role.BOARD, Role.SCRUTINEER, Role.ADMIN)
-BOARD_AND_SECRETARY = (Role.SECRETARY, Role.CHAIR, Role.BOARD)
-SECRETARY_ONLY = (Role.SECRETARY,)
+def acting_as(request, *roles: str) -> bool:
+    """Did this request get in through one of these roles?"""
+    return bool(getattr(request, "granted_roles", frozenset()) & set(roles))

@@ -39,7 +39,6 @@ class User(AbstractBaseUser, PermissionsMixin):
         default=False, help_text="Site administrator: may use the Django admin."
     )
     date_joined = models.DateTimeField(default=timezone.now)
-    invitation_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = UserManager()
 

@@ -1,8 +1,14 @@
-"""The roles people hold on the platform, and how to find a user's roles.
+"""The roles people hold on the platform, the groups of roles that pages are open to, and
+how to find a user's roles.
 
 A user may hold several roles at once (a board member is usually also a member).
 Officer roles come from the register of officers (governance.OfficerAppointment);
-the member role from a current entry in the register of members."""
+the member role from a current entry in the register of members; the site administrator
+from `is_staff`. The site administrator runs the system (health, accounts, settings of the
+installation); decisions about the register, meetings and votes belong to the secretary
+and the board, so no group below that decides anything includes ADMIN."""
+
+from collections.abc import Callable
 
 from django.db import models
 from django.utils import timezone
@@ -21,6 +27,26 @@ OFFICER_ROLES = frozenset({Role.SECRETARY, Role.CHAIR, Role.BOARD, Role.SCRUTINE
 # Roles appointed through the register of officers (the site administrator is a flag on the user).
 APPOINTED_ROLES = (Role.SECRETARY, Role.CHAIR, Role.BOARD, Role.SCRUTINEER)
 
+# Groups of roles, used by every `@access(...)` rule.
+SECRETARY = (Role.SECRETARY,)
+BOARD = (Role.SECRETARY, Role.CHAIR, Role.BOARD)  # the board and its secretary
+AUDIT_READERS = (Role.SECRETARY, Role.CHAIR, Role.SCRUTINEER)
+SCRUTINY = (Role.SCRUTINEER,)
+SYSTEM = (Role.ADMIN,)
+MEMBER = (Role.MEMBER,)
+
+
+RoleSource = Callable[..., set[Role]]
+_role_sources: list[RoleSource] = []
+
+
+def role_source(source: RoleSource) -> RoleSource:
+    """Register where some roles come from (`source(user=..., on=...)` returns them). The
+    apps that hold the registers register their sources when they load: the register of
+    officers (governance) and the register of members (membership)."""
+    _role_sources.append(source)
+    return source
+
 
 def user_roles(user) -> frozenset[Role]:
     """Every role the user holds today; empty for anonymous users."""
@@ -29,14 +55,12 @@ def user_roles(user) -> frozenset[Role]:
     cached = getattr(user, "_roles_cache", None)
     if cached is not None:
         return cached
-    from governance.selectors import officer_roles_for_user
-    from membership.selectors import member_for_user
-
-    roles: set[Role] = set(officer_roles_for_user(user=user, on=timezone.localdate()))
+    today = timezone.localdate()
+    roles: set[Role] = set()
     if user.is_superuser or user.is_staff:
         roles.add(Role.ADMIN)
-    if member_for_user(user=user) is not None:
-        roles.add(Role.MEMBER)
+    for source in _role_sources:
+        roles |= source(user=user, on=today)
     user._roles_cache = frozenset(roles)
     return user._roles_cache
 

@@ -26,6 +26,8 @@ app.conf.update(
     timezone="Europe/London",
     beat_schedule={
         "beat-heartbeat": {"task": "governance.tasks.beat_heartbeat_task", "schedule": 30.0},
+        "deliveries-sweep": {"task": "governance.tasks.deliveries_sweep_task",
+                             "schedule": 60.0},
     },
 )
 app.autodiscover_tasks()

@@ -34,7 +34,8 @@ def check_broker() -> Check:
 
     try:
         with app.connection_for_write() as conn:
-            conn.ensure_connection(max_retries=1, timeout=2)
+            conn.ensure_connection(max_retries=1, timeout=2, interval_start=0,
+                                   interval_step=0)
             return Check("broker", True, conn.transport_cls if isinstance(
                 conn.transport_cls, str) else conn.transport.driver_name)
     except Exception as exc:
@@ -79,3 +80,19 @@ def run_checks(*, include_worker: bool = True) -> list[Check]:
         checks.append(check_worker())
     checks.append(check_beat())
     return checks
+
+
+PUBLIC_STATUS_KEY = "health:public"
+PUBLIC_STATUS_SECONDS = 15
+
+
+def public_status() -> bool:
+    """The yes/no answer anyone (a load balancer) may have: the database and the broker
+    answer. Worked out at most once every 15 s and never sends a task, so callers cannot
+    fill the queue or hold web workers while a service is down; no detail is given."""
+    cached = cache.get(PUBLIC_STATUS_KEY)
+    if cached is not None:
+        return cached
+    ok = check_database().ok and check_broker().ok
+    cache.set(PUBLIC_STATUS_KEY, ok, PUBLIC_STATUS_SECONDS)
+    return ok

@@ -4,6 +4,8 @@ from django.db.models import Q
 
 from accounts.roles import APPOINTED_ROLES, Role
 
+from .calendar import Nation
+
 
 class LegalForm(models.TextChoices):
     COOPERATIVE_SOCIETY = "coop_society", "Co-operative society (registered society)"
@@ -20,6 +22,13 @@ SHARE_FORMS = SOCIETY_FORMS | {LegalForm.CIC_SHARES}
 CIC_FORMS = frozenset({LegalForm.CIC_SHARES, LegalForm.CIC_GUARANTEE})
 
 
+class AssetLock(models.TextChoices):
+    NONE = "none", "No asset lock"
+    STATUTORY = "statutory", "Statutory restriction on use of assets (community benefit society)"
+    CIC = "cic", "Community interest company asset lock"
+    RULES = "rules", "Asset lock in the rules (co-operative)"
+
+
 class Organisation(models.Model):
     """The mutual that this installation serves (one per installation)."""
 
@@ -27,11 +36,14 @@ class Organisation(models.Model):
     legal_form = models.CharField(max_length=20, choices=LegalForm.choices)
     registration_number = models.CharField(max_length=40, blank=True)
     registered_office = models.TextField(blank=True)
-    statutory_asset_lock = models.BooleanField(
-        default=False,
-        help_text="A CBS that has adopted the statutory restriction on use of assets "
-        "(irreversible), or any CIC.",
-    )
+    nation = models.CharField(
+        max_length=20, choices=Nation.choices, default=Nation.ENGLAND_WALES,
+        help_text="Whose bank holidays count when working days are counted.")
+    incorporated_on = models.DateField(null=True, blank=True)
+    asset_lock = models.CharField(
+        max_length=20, choices=AssetLock.choices, default=AssetLock.NONE,
+        help_text="A community benefit society's statutory lock can never be removed; a "
+        "CIC's lock lasts while it is a CIC.")
     withdrawals_suspended = models.BooleanField(
         default=False, help_text="The board has suspended withdrawals of share capital."
     )
@@ -67,7 +79,11 @@ class Organisation(models.Model):
 
     @property
     def has_asset_lock(self) -> bool:
-        return self.is_cic or self.statutory_asset_lock
+        return self.asset_lock != AssetLock.NONE
+
+    @property
+    def statutory_asset_lock(self) -> bool:
+        return self.asset_lock == AssetLock.STATUTORY
 
 
 class OfficerAppointment(models.Model):
@@ -155,3 +171,68 @@ class Heartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} at {self.seen_at:%Y-%m-%d %H:%M:%S}"
+
+
+class Mailing(models.Model):
+    """A group of deliveries sent together (invitations to imported members; later, the
+    notice of a meeting), so that their progress can be shown."""
+
+    kind = models.CharField(max_length=40)
+    title = models.CharField(max_length=200)
+    total = models.PositiveIntegerField(default=0)
+    selection = models.JSONField(default=dict, blank=True,
+                                 help_text="Who the mailing is for, as chosen.")
+    prepared_at = models.DateTimeField(
+        null=True, blank=True, help_text="When every delivery of the mailing was queued.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class DeliveryStatus(models.TextChoices):
+    QUEUED = "queued", "Waiting to be sent"
+    SENDING = "sending", "Being sent"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Could not be sent"
+    BOUNCED = "bounced", "Bounced"
+
+
+class Delivery(models.Model):
+    """One email to one person: every email of the platform goes through this outbox.
+
+    `key` names what the email is for (for example "welcome:application:12"), so queueing
+    it twice makes one row. A worker claims a row with a lease before sending; a sweep
+    by Celery beat sends again what was claimed and never finished (the lease ran out) or
+    never reached a worker."""
+
+    key = models.CharField(max_length=120, unique=True)
+    kind = models.CharField(max_length=40)
+    mailing = models.ForeignKey(Mailing, null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="deliveries")
+    to_email = models.EmailField()
+    payload = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=20, choices=DeliveryStatus.choices,
+                              default=DeliveryStatus.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    queued_at = models.DateTimeField(auto_now_add=True)
+    dispatched_at = models.DateTimeField(null=True, blank=True,
+                                         help_text="When a task was last sent to a worker.")
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    claim = models.CharField(max_length=32, blank=True,
+                             help_text="Which worker's claim holds the lease.")
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["queued_at", "id"]
+        indexes = [models.Index(fields=["status", "dispatched_at"]),
+                   models.Index(fields=["mailing", "status"])]
+        verbose_name_plural = "deliveries"
+
+    def __str__(self) -> str:
+        return f"{self.kind} to {self.to_email} ({self.get_status_display().lower()})"

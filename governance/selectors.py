@@ -8,7 +8,15 @@ from django.db.models import Q
 from accounts.roles import Role
 
 from .audit import GENESIS_HASH, hash_of
-from .models import AuditChainHead, AuditEvent, OfficerAppointment, Organisation
+from .models import (
+    AuditChainHead,
+    AuditEvent,
+    Delivery,
+    DeliveryStatus,
+    Mailing,
+    OfficerAppointment,
+    Organisation,
+)
 
 
 def organisation_get() -> Organisation | None:
@@ -20,6 +28,34 @@ def officer_roles_for_user(*, user, on: dt.date) -> set[Role]:
         Q(ended_on__isnull=True) | Q(ended_on__gte=on)
     ).values_list("role", flat=True)
     return {Role(role) for role in rows}
+
+
+def officer_appointment(*, pk: int) -> OfficerAppointment | None:
+    return OfficerAppointment.objects.filter(pk=pk).first()
+
+
+def officers_former(*, on: dt.date):
+    return OfficerAppointment.objects.filter(ended_on__lt=on)
+
+
+def audit_events(*, action_prefix: str = ""):
+    events = AuditEvent.objects.all()
+    if action_prefix:
+        events = events.filter(action__startswith=action_prefix)
+    return events
+
+
+def mailing(*, pk: int) -> Mailing | None:
+    return Mailing.objects.filter(pk=pk).first()
+
+
+def mailing_failures(*, mailing: Mailing):
+    return mailing.deliveries.filter(status__in=[DeliveryStatus.FAILED,
+                                                 DeliveryStatus.BOUNCED])[:200]
+
+
+def delivery(*, pk: int) -> Delivery | None:
+    return Delivery.objects.filter(pk=pk).first()
 
 
 def officers_on(*, on: dt.date):

@@ -1,4 +1,5 @@
-"""Writes for the governance app: the audit log, the register of officers, heartbeats."""
+"""Writes for the governance app: the audit log, the organisation, the register of
+officers, heartbeats."""
 
 import datetime as dt
 
@@ -8,17 +9,28 @@ from django.utils import timezone
 
 from accounts.roles import APPOINTED_ROLES, Role
 
-from .audit import GENESIS_HASH, current_context, event_hash, normalise_changes
+from . import outbox
+from .audit import current_context, normalise_changes
 from .exceptions import DomainError
-from .models import AuditChainHead, AuditEvent, Heartbeat, OfficerAppointment, Organisation
+from .models import (
+    CIC_FORMS,
+    SOCIETY_FORMS,
+    AssetLock,
+    AuditEvent,
+    Heartbeat,
+    LegalForm,
+    OfficerAppointment,
+    Organisation,
+)
+from .outbox import delivery_queue
+from .transactions import atomic, buffer_events, chain_append, in_unit, now_utc
 
 
 def audit_record(*, actor, action: str, target: models.Model | None = None,
                  changes: dict | None = None, object_repr: str | None = None) -> AuditEvent:
-    """Append one event to the chain, inside the caller's transaction.
-
-    The head row is locked so that concurrent appends are serialised and the chain never
-    forks; the lock is held only until the caller's transaction ends."""
+    """Record one event. Inside a unit of work (`governance.transactions.atomic`) it is
+    written when the unit commits; elsewhere it is written at once, in its own
+    transaction."""
     return audit_record_many(actor=actor, action=action,
                              items=[(target, changes or {}, object_repr)])[0]
 
@@ -26,58 +38,128 @@ def audit_record(*, actor, action: str, target: models.Model | None = None,
 def audit_record_many(*, actor, action: str,
                       items: list[tuple[models.Model | None, dict, str | None]]
                       ) -> list[AuditEvent]:
-    """Append one event per (target, changes, object_repr) in a single locked write: for
-    bulk operations such as an import of thousands of members."""
+    """One event per (target, changes, object_repr): for bulk operations such as an
+    import of thousands of members."""
     context = current_context()
     actor_id = actor.pk if actor is not None and getattr(actor, "pk", None) else None
     actor_label = (getattr(actor, "email", "") or "system")[:254] if actor_id else "system"
-    with transaction.atomic():
-        head, _ = AuditChainHead.objects.select_for_update().get_or_create(
-            pk=1, defaults={"seq": 0, "hash": GENESIS_HASH}
-        )
-        prev_hash, seq, now = head.hash, head.seq, timezone.now().astimezone(dt.UTC)
-        events = []
-        for target, changes, object_repr in items:
-            seq += 1
-            fields = {
-                "seq": seq,
-                "occurred_at": now,
-                "actor_id": actor_id,
-                "actor_label": actor_label,
-                "action": action,
-                "object_type": target._meta.label_lower if target is not None else "",
-                "object_id": str(target.pk) if target is not None else "",
-                "object_repr": (object_repr if object_repr is not None else
-                                str(target) if target is not None else "")[:200],
-                "changes": normalise_changes(changes or {}),
-                "ip_address": context.ip_address,
-                "user_agent": context.user_agent,
-            }
-            digest = event_hash(prev_hash=prev_hash, **fields)
-            events.append(AuditEvent(prev_hash=prev_hash, hash=digest, **fields))
-            prev_hash = digest
-        AuditEvent.objects.bulk_create(events, batch_size=2000)
-        AuditChainHead.objects.filter(pk=1).update(seq=seq, hash=prev_hash)
-        return events
+    now = now_utc()
+    events = [
+        AuditEvent(
+            occurred_at=now, actor_id=actor_id, actor_label=actor_label, action=action,
+            object_type=target._meta.label_lower if target is not None else "",
+            object_id=str(target.pk) if target is not None else "",
+            object_repr=(object_repr if object_repr is not None else
+                         str(target) if target is not None else "")[:200],
+            changes=normalise_changes(changes or {}),
+            ip_address=context.ip_address, user_agent=context.user_agent)
+        for target, changes, object_repr in items]
+    if in_unit():
+        buffer_events(events)
+    else:
+        with transaction.atomic():
+            chain_append(events)
+    return events
+
+
+ORGANISATION_FIELDS = ("name", "legal_form", "nation", "registration_number",
+                       "registered_office", "asset_lock", "incorporated_on", "minimum_age",
+                       "membership_ends_below_minimum", "spun_out_of", "spun_out_on")
+
+
+def _check_organisation(*, before: Organisation | None, after: Organisation) -> None:
+    """The legal form and the asset lock must fit together, and a lock that the law makes
+    permanent stays."""
+    if after.legal_form not in LegalForm.values:
+        raise DomainError("Choose the legal form.", field="legal_form")
+    if before is not None and before.asset_lock == AssetLock.STATUTORY \
+            and after.asset_lock != AssetLock.STATUTORY:
+        raise DomainError(
+            "The statutory restriction on the use of assets cannot be removed once a "
+            "community benefit society has adopted it (Community Benefit Societies "
+            "(Restriction on Use of Assets) Regulations 2006).", field="asset_lock")
+    if before is not None and before.is_cic and after.legal_form not in CIC_FORMS \
+            and after.legal_form not in SOCIETY_FORMS:
+        raise DomainError(
+            "A community interest company can stop being one only by dissolution or by "
+            "converting to a charity or a registered society (Companies (Audit, "
+            "Investigations and Community Enterprise) Act 2004 ss.53-55).", field="legal_form")
+    if after.legal_form in CIC_FORMS and after.asset_lock != AssetLock.CIC:
+        raise DomainError("A community interest company has the CIC asset lock by law "
+                          "(CIC Regulations 2005 Sch.1).", field="asset_lock")
+    if after.asset_lock == AssetLock.CIC and after.legal_form not in CIC_FORMS:
+        raise DomainError("Only a community interest company has the CIC asset lock.",
+                          field="asset_lock")
+    if after.asset_lock == AssetLock.STATUTORY \
+            and after.legal_form != LegalForm.COMMUNITY_BENEFIT_SOCIETY:
+        raise DomainError("Only a community benefit society can adopt the statutory "
+                          "restriction on the use of assets.", field="asset_lock")
+    if not after.name.strip():
+        raise DomainError("Enter the organisation's registered name.", field="name")
+
+
+def organisation_set_up(*, actor, name: str, legal_form: str, nation: str,
+                        registration_number: str = "", registered_office: str = "",
+                        asset_lock: str = AssetLock.NONE, incorporated_on: dt.date | None = None,
+                        minimum_age: int | None = None) -> Organisation:
+    """Create the organisation this installation serves (once)."""
+    with atomic():
+        if Organisation.objects.exists():
+            raise DomainError("The organisation is already set up; change its details on "
+                              "the organisation page.")
+        if legal_form in CIC_FORMS and asset_lock == AssetLock.NONE:
+            asset_lock = AssetLock.CIC
+        organisation = Organisation(
+            name=name.strip(), legal_form=legal_form, nation=nation,
+            registration_number=registration_number.strip(),
+            registered_office=registered_office.strip(), asset_lock=asset_lock,
+            incorporated_on=incorporated_on, minimum_age=minimum_age)
+        _check_organisation(before=None, after=organisation)
+        organisation.full_clean()
+        organisation.save()
+        audit_record(actor=actor, action="organisation.set_up", target=organisation,
+                     changes={name: getattr(organisation, name) for name in ORGANISATION_FIELDS})
+        return organisation
 
 
 def organisation_update(*, actor, organisation: Organisation, note: str = "",
                         **fields) -> Organisation:
-    with transaction.atomic():
+    unknown = set(fields) - set(ORGANISATION_FIELDS) - {"withdrawals_suspended"}
+    if unknown:
+        raise ValueError(f"not organisation settings: {sorted(unknown)}")
+    with atomic():
         organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
-        if organisation.statutory_asset_lock and fields.get("statutory_asset_lock") is False:
-            raise DomainError(
-                "The statutory asset lock cannot be removed once it has been adopted.",
-                field="statutory_asset_lock",
-            )
-        before = {name: getattr(organisation, name) for name in fields}
-        for name, value in fields.items():
+        before = Organisation.objects.get(pk=organisation.pk)
+        changed = {name: value for name, value in fields.items()
+                   if getattr(organisation, name) != value}
+        for name, value in changed.items():
             setattr(organisation, name, value)
+        _check_organisation(before=before, after=organisation)
         organisation.full_clean()
-        organisation.save()
+        if not changed:
+            return organisation
+        organisation.save(update_fields=list(changed))
         audit_record(actor=actor, action="organisation.updated", target=organisation,
-                     changes={"before": before, "after": fields, "note": note})
+                     changes={"before": {name: getattr(before, name) for name in changed},
+                              "after": changed, "note": note})
         return organisation
+
+
+def invitation_queue(*, user, reason: str, mailing=None, resend: int = 0) -> None:
+    """Queue the email that lets a person set their password (once per account; a
+    deliberate re-send gets its own key)."""
+    key = f"invitation:user:{user.pk}" + (f":{resend}" if resend else "")
+    delivery_queue(kind="invitation", key=key, to_email=user.email, mailing=mailing,
+                   payload={"user_id": user.pk, "reason": reason})
+
+
+def delivery_resend(*, actor, delivery):
+    """Send a failed email again (the secretary's button)."""
+    with atomic():
+        delivery = outbox.delivery_resend(delivery=delivery)
+        audit_record(actor=actor, action="delivery.resent", target=delivery,
+                     changes={"kind": delivery.kind, "to": delivery.to_email})
+        return delivery
 
 
 def officer_appoint(*, actor, email: str, full_name: str, role: str, started_on: dt.date,
@@ -86,9 +168,12 @@ def officer_appoint(*, actor, email: str, full_name: str, role: str, started_on:
     account and an invitation email (sent by Celery after commit) to set a password."""
     if role not in {r.value for r in APPOINTED_ROLES}:
         raise DomainError("Choose one of the offices listed.", field="role")
+    if started_on > timezone.localdate():
+        raise DomainError("Enter the date the appointment took effect: it cannot be in the "
+                          "future.", field="started_on")
     email = email.strip().lower()
     User = get_user_model()
-    with transaction.atomic():
+    with atomic():
         user = User.objects.filter(email__iexact=email).first()
         invited = user is None
         if invited:
@@ -104,21 +189,22 @@ def officer_appoint(*, actor, email: str, full_name: str, role: str, started_on:
         audit_record(actor=actor, action="officer.appointed", target=appointment,
                      changes={"role": role, "started_on": started_on, "user_id": user.pk})
         if invited:
-            from accounts.tasks import send_invitation_task
-
-            user_id = user.pk
-            transaction.on_commit(lambda: send_invitation_task.delay(user_id))
+            invitation_queue(user=user, reason=f"You have been appointed "
+                                               f"{Role(role).label.lower()}.")
         return appointment
 
 
 def officer_retire(*, actor, appointment: OfficerAppointment, ended_on: dt.date
                    ) -> OfficerAppointment:
-    with transaction.atomic():
+    with atomic():
         appointment = OfficerAppointment.objects.select_for_update().get(pk=appointment.pk)
         if appointment.ended_on is not None:
             raise DomainError("This appointment has already ended.")
         if ended_on < appointment.started_on:
             raise DomainError("An appointment cannot end before it started.", field="ended_on")
+        if ended_on > timezone.localdate():
+            raise DomainError("Enter the date the appointment ended: it cannot be in the "
+                              "future.", field="ended_on")
         appointment.ended_on = ended_on
         appointment.save(update_fields=["ended_on"])
         audit_record(actor=actor, action="officer.retired", target=appointment,

@@ -1,6 +1,8 @@
+from smtplib import SMTPException
+
 from celery import shared_task
 
-from . import services
+from . import outbox, services
 
 
 @shared_task
@@ -13,3 +15,14 @@ def health_ping_task(token: str) -> str:
 def beat_heartbeat_task() -> str:
     """Sent every 30 s by Celery beat; the health page shows when it last ran."""
     return services.heartbeat_touch(name="beat").seen_at.isoformat()
+
+
+@shared_task(queue="notices", autoretry_for=(SMTPException, ConnectionError, TimeoutError),
+             retry_backoff=True, retry_backoff_max=300, max_retries=5)
+def deliveries_send_task(delivery_ids: list[int]) -> int:
+    return outbox.deliveries_send(ids=delivery_ids)
+
+
+@shared_task(queue="notices")
+def deliveries_sweep_task() -> int:
+    return outbox.deliveries_sweep()

@@ -1,28 +1,16 @@
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.access import PUBLIC, SIGNED_IN, access
-from accounts.roles import Role, user_roles
+from accounts.access import PUBLIC, SIGNED_IN, access, acting_as
+from accounts.roles import AUDIT_READERS, BOARD, SCRUTINY, SECRETARY, SYSTEM, user_roles
 
-from . import health, selectors, services
-from .exceptions import DomainError
-from .forms import OfficerAppointForm, OfficerRetireForm
-from .models import AuditEvent, OfficerAppointment
-
-AUDIT_READERS = (Role.SECRETARY, Role.CHAIR, Role.SCRUTINEER, Role.ADMIN)
-OFFICER_REGISTER_READERS = (Role.SECRETARY, Role.CHAIR, Role.BOARD, Role.ADMIN)
-OFFICER_REGISTER_WRITERS = (Role.SECRETARY, Role.ADMIN)
-
-
-def form_error(form, exc: DomainError) -> None:
-    """Attach a refusal from a service to the right field, or to the form as a whole."""
-    field = exc.field if exc.field in form.fields else None
-    form.add_error(field, exc.message)
+from . import health, outbox, selectors, services
+from .forms import OfficerAppointForm, OfficerRetireForm, OrganisationForm
+from .http import form_submit, posted, status_for
 
 
 @access(PUBLIC)
@@ -35,79 +23,144 @@ def dashboard(request):
     return render(request, "governance/dashboard.html", {"roles": user_roles(request.user)})
 
 
+def _wants_json(request) -> bool:
+    return request.GET.get("format") == "json" or "application/json" in request.headers.get(
+        "Accept", "")
+
+
 @access(PUBLIC)
 def health_page(request):
+    """Yes or no, for anyone (a load balancer): cached, sends no task, shows no detail.
+    The site administrator's system page has the detail."""
+    ok = health.public_status()
+    status = 200 if ok else 503
+    if _wants_json(request):
+        return JsonResponse({"ok": ok}, status=status)
+    return render(request, "governance/health.html", {"healthy": ok}, status=status)
+
+
+@access(*SYSTEM)
+def system(request):
     checks = health.run_checks()
     healthy = all(check.ok for check in checks if check.name != "beat")
-    status = 200 if healthy else 503
-    if request.GET.get("format") == "json" or "application/json" in request.headers.get(
-            "Accept", ""):
+    if _wants_json(request):
         return JsonResponse({"ok": healthy, "checks": [c.__dict__ for c in checks]},
-                            status=status)
-    return render(request, "governance/health.html", {"checks": checks, "healthy": healthy},
-                  status=status)
+                            status=200 if healthy else 503)
+    return render(request, "governance/system.html", {
+        "checks": checks, "healthy": healthy,
+        "chain": selectors.audit_chain_verify() if request.GET.get("verify") else None,
+    })
 
 
 @access(*AUDIT_READERS)
 def audit_log(request):
-    events = AuditEvent.objects.all()
     action = request.GET.get("action", "").strip()
-    if action:
-        events = events.filter(action__startswith=action)
-    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    page = Paginator(selectors.audit_events(action_prefix=action), 50).get_page(
+        request.GET.get("page"))
     report = selectors.audit_chain_verify() if request.GET.get("verify") else None
     return render(request, "governance/audit_log.html",
                   {"page": page, "action": action, "report": report})
 
 
-@access(*OFFICER_REGISTER_READERS)
-@require_http_methods(["GET", "POST"])
-def officers(request):
-    can_appoint = bool(user_roles(request.user) & set(OFFICER_REGISTER_WRITERS))
-    form = OfficerAppointForm(request.POST or None) if can_appoint else None
-    if request.method == "POST":
-        if not can_appoint:
-            raise PermissionDenied("Only the secretary can appoint officers.")
-        if form.is_valid():
-            try:
-                appointment = services.officer_appoint(actor=request.user, **form.cleaned_data)
-            except DomainError as exc:
-                form_error(form, exc)
-            else:
-                messages.success(request, f"{appointment.full_name} was appointed "
-                                          f"{appointment.get_role_display()}.")
-                return redirect("governance:officers")
+def _officers_page(request, form=None):
     today = timezone.localdate()
+    can_appoint = acting_as(request, *SECRETARY)
+    if can_appoint and form is None:
+        form = OfficerAppointForm()
     return render(request, "governance/officers.html", {
         "current": selectors.officers_on(on=today),
-        "former": OfficerAppointment.objects.filter(ended_on__lt=today),
-        "form": form,
-    }, status=400 if form is not None and form.is_bound and form.errors else 200)
+        "former": selectors.officers_former(on=today),
+        "form": form if can_appoint else None,
+    }, status=status_for(form))
 
 
-@access(*OFFICER_REGISTER_WRITERS)
+@access(*BOARD)
+def officers(request):
+    return _officers_page(request)
+
+
+@access(*SECRETARY)
+@require_POST
+def officer_appoint(request):
+    form = OfficerAppointForm(request.POST)
+    done = []
+    if form_submit(request, form, lambda data: done.append(services.officer_appoint(
+            actor=request.user, **data))):
+        appointment = done[0]
+        messages.success(request, f"{appointment.full_name} was appointed "
+                                  f"{appointment.get_role_display()}.")
+        return redirect("governance:officers")
+    return _officers_page(request, form)
+
+
+@access(*SECRETARY)
 @require_POST
 def officer_retire(request, pk: int):
-    appointment = get_object_or_404(OfficerAppointment, pk=pk)
+    appointment = selectors.officer_appointment(pk=pk)
+    if appointment is None:
+        raise Http404
     form = OfficerRetireForm(request.POST)
-    if form.is_valid():
-        try:
-            services.officer_retire(actor=request.user, appointment=appointment,
-                                    ended_on=form.cleaned_data["ended_on"])
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, f"{appointment.full_name}'s appointment has ended.")
+    if form_submit(request, form, lambda data: services.officer_retire(
+            actor=request.user, appointment=appointment, ended_on=data["ended_on"])):
+        messages.success(request, f"{appointment.full_name}'s appointment has ended.")
     else:
-        messages.error(request, "Enter the date the appointment ended.")
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors)
+                       or "Enter the date the appointment ended.")
     return redirect("governance:officers")
 
 
-@access(Role.SCRUTINEER, Role.ADMIN)
+@access(*SECRETARY)
+@require_http_methods(["GET", "POST"])
+def organisation(request):
+    """The organisation's details, for the secretary."""
+    current = selectors.organisation_get()
+    if current is None:
+        raise Http404
+    form = OrganisationForm(posted(request), initial={
+        name: getattr(current, name) for name in services.ORGANISATION_FIELDS})
+    if request.method == "POST" and form_submit(
+            request, form, lambda data: services.organisation_update(
+                actor=request.user, organisation=current, note=data.pop("note", ""),
+                **data)):
+        messages.success(request, "The organisation's details are saved.")
+        return redirect("governance:organisation")
+    return render(request, "governance/organisation.html", {
+        "form": form, "organisation": current}, status=status_for(form))
+
+
+@access(*SECRETARY)
+def mailing(request, pk: int):
+    """A mailing's progress (JSON for the page's script), and its failures to resend."""
+    found = selectors.mailing(pk=pk)
+    if found is None:
+        raise Http404
+    progress = outbox.mailing_progress(mailing=found)
+    progress["preparing"] = found.prepared_at is None
+    if request.GET.get("format") == "json":
+        return JsonResponse(progress)
+    return render(request, "governance/mailing.html", {
+        "mailing": found, "progress": progress,
+        "failures": selectors.mailing_failures(mailing=found)})
+
+
+@access(*SECRETARY)
+@require_POST
+def delivery_resend(request, pk: int):
+    delivery = selectors.delivery(pk=pk)
+    if delivery is None:
+        raise Http404
+    services.delivery_resend(actor=request.user, delivery=delivery)
+    messages.success(request, f"The email to {delivery.to_email} will be sent again.")
+    if delivery.mailing_id:
+        return redirect("governance:mailing", pk=delivery.mailing_id)
+    return redirect("governance:dashboard")
+
+
+@access(*SCRUTINY)
 def scrutiny(request):
     return render(request, "governance/scrutiny.html", {
         "report": selectors.audit_chain_verify(),
-        "recent": AuditEvent.objects.all()[:20],
+        "recent": selectors.audit_events()[:20],
     })
 
 
@@ -125,5 +178,3 @@ def error_500(request):
 
 def error_400(request, exception=None):
     return render(request, "400.html", status=400)
-
-

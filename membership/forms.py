@@ -8,6 +8,7 @@ from .models import (
     PaymentMethod,
     ShareClass,
     StakeholderClass,
+    WithdrawalBatch,
 )
 from .selectors import STATUSES
 
@@ -24,7 +25,13 @@ class ApplicationForm(forms.Form):
         label="Representative", max_length=200, required=False,
         help_text="For an organisation: the person who will act for it.")
     is_registered_society = forms.BooleanField(
-        label="The organisation is itself a registered society", required=False)
+        label="The organisation is itself a registered society (a co-operative or community "
+              "benefit society registered with the FCA)", required=False,
+        help_text="Only for an organisation. The board checks the public register before "
+                  "the £100,000 limit on withdrawable shares is lifted.")
+    society_registration_number = forms.CharField(
+        label="Society registration number", max_length=40, required=False,
+        help_text="Only for a registered society: its number on the FCA's mutuals register.")
     address = forms.CharField(label="Postal address", widget=forms.Textarea(
         attrs={"rows": 3, "autocomplete": "street-address"}))
     email = forms.EmailField(label="Email address", help_text="We will send a link to confirm "
@@ -58,6 +65,17 @@ class ApplicationForm(forms.Form):
                 f"Needed because members must be at least {minimum_age}.")
         else:
             self.fields["date_of_birth"].help_text = ""
+
+    def clean(self):
+        data = super().clean()
+        if data.get("is_registered_society"):
+            if data.get("kind") != MemberKind.ORGANISATION:
+                self.add_error("is_registered_society", "Only an organisation can be a "
+                               "registered society; an individual applies as an individual.")
+            elif not (data.get("society_registration_number") or "").strip():
+                self.add_error("society_registration_number", "Enter the society's "
+                               "registration number.")
+        return data
 
 
 class MoreSharesForm(forms.Form):
@@ -99,6 +117,14 @@ class DecisionForm(forms.Form):
     refund_amount = forms.DecimalField(label="Refund (£)", required=False, min_value=0,
                                        decimal_places=2,
                                        help_text="Only if money was received.")
+    registered_society_confirmed = forms.BooleanField(
+        label="The board has checked the FCA's mutuals register: the applicant is a "
+              "registered society with the number it gave", required=False)
+
+    def __init__(self, *args, claims_registered_society: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not claims_registered_society:
+            del self.fields["registered_society_confirmed"]
 
     def clean(self):
         data = super().clean()
@@ -130,9 +156,17 @@ class PayDueForm(forms.Form):
               "year after these payments")
     minute_reference = forms.CharField(label="Minute reference of that confirmation",
                                        max_length=100)
+    mode = forms.ChoiceField(label="How to pay the queue", widget=forms.RadioSelect,
+                             choices=WithdrawalBatch.Mode.choices,
+                             initial=WithdrawalBatch.Mode.IN_TURN)
     limit = forms.DecimalField(label="Pay no more than (£)", required=False, min_value=0,
                                decimal_places=2,
-                               help_text="Leave empty to pay every due withdrawal.")
+                               help_text="Leave empty to pay every due withdrawal in full. "
+                                         "Pro rata needs the sum the board will pay.")
+
+
+class WithdrawalCancelForm(forms.Form):
+    note = forms.CharField(label="Why is the request cancelled?", max_length=300)
 
 
 class SuspensionForm(forms.Form):
@@ -146,7 +180,8 @@ class CeaseForm(forms.Form):
     reason = forms.ChoiceField(label="Why does the membership end?", widget=forms.RadioSelect,
                                choices=[(c.value, c.label) for c in CessationReason
                                         if c not in (CessationReason.WITHDREW_ALL,
-                                                     CessationReason.BELOW_MINIMUM)])
+                                                     CessationReason.BELOW_MINIMUM,
+                                                     CessationReason.SHARES_SOLD)])
     ceased_on = forms.DateField(label="Date the membership ends", widget=DATE,
                                 initial=timezone.localdate)
     note = forms.CharField(label="Note", required=False, widget=forms.Textarea(attrs={"rows": 2}),
@@ -172,6 +207,11 @@ class RegisterFilterForm(forms.Form):
                                         ("all", "Everyone admitted by then")])
     q = forms.CharField(label="Name, email or member number", required=False, max_length=100,
                         widget=forms.TextInput(attrs={"type": "search"}))
+
+    def __init__(self, *args, search_email: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not search_email:
+            self.fields["q"].label = "Name or member number"
     after = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=0)
 
     def clean_status(self):
@@ -231,6 +271,9 @@ class TransferForm(forms.Form):
                                      initial=timezone.localdate)
     consideration = forms.DecimalField(label="Price paid (£)", min_value=0, decimal_places=2,
                                        initial=0, help_text="Usually par, as the rules say.")
+    minute_reference = forms.CharField(
+        label="Minute reference of the board's approval", max_length=100, required=False,
+        help_text="Needed where the rules say the board approves transfers.")
 
     def __init__(self, *args, member, **kwargs):
         super().__init__(*args, **kwargs)
@@ -241,3 +284,142 @@ class TransferForm(forms.Form):
 class ReverseForm(forms.Form):
     entry = forms.IntegerField(widget=forms.HiddenInput)
     reason = forms.CharField(label="Why is this entry wrong?", max_length=300)
+
+
+class ConfirmSocietyForm(forms.Form):
+    registration_number = forms.CharField(label="Society registration number", max_length=40)
+    confirmed_on = forms.DateField(label="Date of the board's decision", widget=DATE,
+                                   initial=timezone.localdate)
+    minute_reference = forms.CharField(label="Minute reference", max_length=100)
+
+
+class LeftEligibilityForm(forms.Form):
+    left_on = forms.DateField(label="Date they stopped being eligible", widget=DATE,
+                              initial=timezone.localdate)
+    reason = forms.CharField(label="What happened", max_length=200, initial="left employment")
+
+
+class BuyBackForm(forms.Form):
+    bought_back_on = forms.DateField(label="Date of the buy-back", widget=DATE,
+                                     initial=timezone.localdate)
+    price_per_share = forms.DecimalField(label="Price per share (£)", min_value=0,
+                                         decimal_places=2,
+                                         help_text="No more than the paid-up value.")
+    minute_reference = forms.CharField(label="Minute reference of the board's decision",
+                                       max_length=100)
+
+
+class SaleTransferForm(forms.Form):
+    to_member_number = forms.IntegerField(label="Member number of the person buying them",
+                                          min_value=1)
+    transferred_on = forms.DateField(label="Date of the transfer", widget=DATE,
+                                     initial=timezone.localdate)
+    minute_reference = forms.CharField(label="Minute reference of the board's approval",
+                                       max_length=100)
+
+
+class InviteForm(forms.Form):
+    everyone = forms.BooleanField(label="Invite every member who has no login", required=False)
+    members = forms.ModelMultipleChoiceField(
+        label="Or choose members", required=False, queryset=None,
+        widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, candidates, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["members"].queryset = candidates
+        self.fields["members"].label_from_instance = (
+            lambda m: f"{m.full_name} (no. {m.member_number}, {m.email})")
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("everyone") and not data.get("members"):
+            raise forms.ValidationError("Tick \u201cinvite every member\u201d or choose "
+                                        "at least one member.")
+        return data
+
+
+class ShareClassForm(forms.Form):
+    name = forms.CharField(label="Name", max_length=80,
+                           help_text="For example “Ordinary £1 shares”.")
+    code = forms.SlugField(label="Short code", max_length=20, required=False,
+                           help_text="Letters, numbers and hyphens; made from the name if "
+                                     "left empty. Fixed once shares are issued.")
+    par_value = forms.DecimalField(label="Par value of one share (£)", min_value=0,
+                                   decimal_places=2, initial=1,
+                                   help_text="Fixed once shares are issued.")
+    min_holding = forms.IntegerField(label="Minimum holding (shares)", min_value=1, initial=1)
+    max_holding = forms.IntegerField(label="Maximum holding (shares)", min_value=1,
+                                     required=False,
+                                     help_text="1 means one share per member. Empty: no "
+                                               "limit in the rules (the £100,000 limit on "
+                                               "withdrawable shares still applies).")
+    withdrawable = forms.BooleanField(label="Withdrawable (registered societies)",
+                                      required=False)
+    withdrawal_notice_months = forms.IntegerField(label="Withdrawal notice (months)",
+                                                  min_value=0, initial=3)
+    withdrawal_notice_days = forms.IntegerField(label="and days", min_value=0, initial=0)
+    transferable = forms.BooleanField(label="Transferable", required=False)
+    transfer_needs_board_approval = forms.BooleanField(
+        label="Each transfer needs the board's approval", required=False)
+    transfer_at_par_only = forms.BooleanField(label="The transfer price is fixed at par",
+                                              required=False)
+    sale_notice_days = forms.IntegerField(
+        label="Days' notice to sell when a member stops being eligible", min_value=1,
+        required=False, help_text="For example 21 for staff shares that must be sold on "
+                                  "leaving employment. Empty: no such rule.")
+    max_interest_rate = forms.DecimalField(label="Interest cap (% a year)", min_value=0,
+                                           decimal_places=2, required=False)
+    carries_votes = forms.BooleanField(label="The shares carry votes", required=False,
+                                       help_text="Counts where the rules give one vote per "
+                                                 "share.")
+    votes_from = forms.DateField(label="Carrying votes (or not) from", widget=DATE,
+                                 initial=timezone.localdate)
+    minute_reference = forms.CharField(label="Rule or minute that sets this up", max_length=100,
+                                       required=False)
+
+    def __init__(self, *args, editing: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if editing:
+            for name in ("carries_votes", "votes_from", "minute_reference"):
+                del self.fields[name]
+
+
+class StakeholderClassForm(forms.Form):
+    name = forms.CharField(label="Name", max_length=80)
+    eligibility = forms.CharField(label="Who may join", widget=forms.Textarea(attrs={"rows": 2}),
+                                  help_text="As the rules say, for example “permanent members "
+                                            "of staff”.")
+    share_classes = forms.ModelMultipleChoiceField(
+        label="Shares its members may hold", queryset=ShareClass.objects.all(),
+        widget=forms.CheckboxSelectMultiple)
+    votes = forms.BooleanField(label="Members of this class vote", required=False,
+                               initial=True)
+    votes_from = forms.DateField(label="Voting (or not) from", widget=DATE,
+                                 initial=timezone.localdate)
+    minute_reference = forms.CharField(label="Rule or minute that sets this up",
+                                       max_length=100, required=False)
+
+    def __init__(self, *args, editing: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if editing:
+            for name in ("votes", "votes_from", "minute_reference"):
+                del self.fields[name]
+
+
+class VotingChangeForm(forms.Form):
+    value = forms.TypedChoiceField(label="From that date", widget=forms.RadioSelect,
+                                   coerce=lambda v: v == "yes",
+                                   choices=[("yes", "Votes"), ("no", "No votes")])
+    effective_from = forms.DateField(label="From", widget=DATE, initial=timezone.localdate,
+                                     help_text="May be in the future: the change is in force "
+                                               "from that date.")
+    minute_reference = forms.CharField(label="Rule or minute that makes the change",
+                                       max_length=100)
+
+
+class WriteDownForm(forms.Form):
+    value_per_share = forms.DecimalField(label="Value of one share from that date (£)",
+                                         min_value=0, decimal_places=2)
+    resolved_on = forms.DateField(label="Date of the board's resolution", widget=DATE,
+                                  initial=timezone.localdate)
+    minute_reference = forms.CharField(label="Minute reference", max_length=100)

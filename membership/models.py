@@ -13,7 +13,6 @@ class StakeholderClass(models.Model):
     name = models.CharField(max_length=80, unique=True)
     slug = models.SlugField(max_length=40, unique=True)
     eligibility = models.TextField(help_text="Who may join this class, as the rules say.")
-    votes = models.BooleanField(default=True, help_text="Members of this class may vote.")
     share_classes = models.ManyToManyField("ShareClass", related_name="stakeholder_classes",
                                            blank=True)
     position = models.PositiveSmallIntegerField(default=0)
@@ -26,15 +25,31 @@ class StakeholderClass(models.Model):
         return self.name
 
 
+class StakeholderClassVoting(models.Model):
+    """From when a stakeholder class votes, or stops voting: kept as history so that a
+    meeting can ask what was in force on its record date."""
+
+    stakeholder_class = models.ForeignKey(StakeholderClass, on_delete=models.PROTECT,
+                                          related_name="voting_history")
+    votes = models.BooleanField()
+    effective_from = models.DateField()
+    minute_reference = models.CharField(max_length=100, blank=True)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["stakeholder_class", "effective_from"]
+        constraints = [models.UniqueConstraint(fields=["stakeholder_class", "effective_from"],
+                                               name="one_class_voting_change_a_day")]
+
+    def __str__(self) -> str:
+        return f"{self.stakeholder_class_id} votes={self.votes} from {self.effective_from}"
+
+
 class ShareClass(models.Model):
     name = models.CharField(max_length=80, unique=True)
     code = models.SlugField(max_length=20, unique=True)
     par_value = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("1.00"),
                                     validators=[MinValueValidator(Decimal("0.01"))])
-    value_per_share = models.DecimalField(
-        max_digits=12, decimal_places=2, null=True, blank=True,
-        help_text="Written-down value per share, if the shares have been written down.",
-    )
     min_holding = models.PositiveIntegerField(default=1, help_text="Minimum number of shares.")
     max_holding = models.PositiveIntegerField(
         null=True, blank=True,
@@ -48,6 +63,15 @@ class ShareClass(models.Model):
     max_interest_rate = models.DecimalField(max_digits=5, decimal_places=2, null=True,
                                             blank=True, help_text="Percent a year.")
     withdrawals_suspended = models.BooleanField(default=False)
+    transfer_needs_board_approval = models.BooleanField(
+        default=False, help_text="Each transfer needs the board's approval (a minute).")
+    transfer_at_par_only = models.BooleanField(
+        default=False, help_text="The transfer price is locked at par.")
+    sale_notice_days = models.PositiveSmallIntegerField(
+        null=True, blank=True,
+        help_text="A member who stops being eligible (for example leaves employment) is "
+                  "deemed to give notice to sell; after this many days the shares are "
+                  "transferred or bought back at no more than their paid-up value.")
 
     class Meta:
         ordering = ["name"]
@@ -62,12 +86,55 @@ class ShareClass(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    @property
-    def payout_per_share(self) -> Decimal:
-        """Shares are repaid at par or at the written-down value, never above par."""
-        if self.value_per_share is None:
+    def payout_per_share(self, on) -> Decimal:
+        """Shares are repaid at par, or at the value the board last wrote them down to on
+        or before `on`; never above par."""
+        resolution = self.value_resolutions.filter(resolved_on__lte=on).order_by(
+            "-resolved_on", "-id").first()
+        if resolution is None:
             return self.par_value
-        return min(self.par_value, self.value_per_share)
+        return min(self.par_value, resolution.value_per_share)
+
+
+class ShareClassVoting(models.Model):
+    """From when shares of a class carry votes, or stop carrying them (history)."""
+
+    share_class = models.ForeignKey(ShareClass, on_delete=models.PROTECT,
+                                    related_name="voting_history")
+    carries_votes = models.BooleanField()
+    effective_from = models.DateField()
+    minute_reference = models.CharField(max_length=100, blank=True)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["share_class", "effective_from"]
+        constraints = [models.UniqueConstraint(fields=["share_class", "effective_from"],
+                                               name="one_share_voting_change_a_day")]
+
+    def __str__(self) -> str:
+        return f"{self.share_class_id} votes={self.carries_votes} from {self.effective_from}"
+
+
+class ShareValueResolution(models.Model):
+    """A board resolution writing shares down (or back up, never above par): the value a
+    share is repaid at from the date of the resolution."""
+
+    share_class = models.ForeignKey(ShareClass, on_delete=models.PROTECT,
+                                    related_name="value_resolutions")
+    value_per_share = models.DecimalField(max_digits=12, decimal_places=2,
+                                          validators=[MinValueValidator(Decimal("0"))])
+    resolved_on = models.DateField()
+    minute_reference = models.CharField(max_length=100)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    recorded_by_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["share_class", "resolved_on", "id"]
+        constraints = [models.CheckConstraint(condition=Q(value_per_share__gte=0),
+                                              name="share_value_not_negative")]
+
+    def __str__(self) -> str:
+        return f"{self.share_class_id} at {self.value_per_share} from {self.resolved_on}"
 
 
 class MemberKind(models.TextChoices):
@@ -82,6 +149,7 @@ class CessationReason(models.TextChoices):
     DIED = "died", "Died"
     EXPELLED = "expelled", "Expelled"
     DISSOLVED = "dissolved", "Organisation dissolved"
+    SHARES_SOLD = "shares_sold", "Shares transferred or bought back after a notice to sell"
 
 
 class Member(models.Model):
@@ -89,12 +157,20 @@ class Member(models.Model):
     with `ceased_on` set."""
 
     member_number = models.PositiveIntegerField(unique=True)
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                on_delete=models.SET_NULL, related_name="member")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="members",
+        help_text="The login. A former member who rejoins gets a new entry with the same "
+                  "login; at most one entry per login is current.")
     kind = models.CharField(max_length=20, choices=MemberKind.choices, default=MemberKind.PERSON)
-    is_registered_society = models.BooleanField(
-        default=False, help_text="The member is itself a registered society (no £100,000 cap)."
-    )
+    society_registration_number = models.CharField(
+        max_length=40, blank=True,
+        help_text="For an organisation that says it is a registered society.")
+    registered_society_confirmed_on = models.DateField(
+        null=True, blank=True,
+        help_text="When the board confirmed the member is a registered society (then the "
+                  "£100,000 limit on withdrawable shares does not apply).")
+    registered_society_minute = models.CharField(max_length=100, blank=True)
     full_name = models.CharField(max_length=200)
     representative = models.CharField(max_length=200, blank=True,
                                       help_text="For an organisation, who represents it.")
@@ -121,6 +197,13 @@ class Member(models.Model):
                 condition=Q(ceased_on__isnull=True) | Q(ceased_on__gte=F("admitted_on")),
                 name="member_ceases_after_admission",
             ),
+            models.UniqueConstraint(fields=["user"], condition=Q(ceased_on__isnull=True),
+                                    name="one_current_entry_per_login"),
+            models.CheckConstraint(
+                condition=Q(registered_society_confirmed_on__isnull=True)
+                | (Q(kind="organisation") & ~Q(society_registration_number="")),
+                name="only_an_organisation_is_a_registered_society",
+            ),
         ]
         indexes = [
             models.Index(fields=["admitted_on", "ceased_on"]),
@@ -132,7 +215,13 @@ class Member(models.Model):
 
     @property
     def is_current(self) -> bool:
+        """On the register today. Dated changes cannot be in the future, so this is the
+        same as "on the register as at today" (membership.selectors)."""
         return self.ceased_on is None
+
+    @property
+    def is_registered_society(self) -> bool:
+        return self.registered_society_confirmed_on is not None
 
 
 class MemberClassPeriod(models.Model):
@@ -154,6 +243,10 @@ class MemberClassPeriod(models.Model):
             ),
             models.UniqueConstraint(fields=["member"], condition=Q(ended_on__isnull=True),
                                     name="one_open_class_period_per_member"),
+            models.UniqueConstraint(fields=["member", "started_on"],
+                                    name="one_class_period_starts_a_day"),
+            # On PostgreSQL an exclusion constraint also refuses overlapping periods
+            # (migration 0006), so the class on a date is never ambiguous.
         ]
         indexes = [models.Index(fields=["member", "started_on"]),
                    models.Index(fields=["stakeholder_class", "started_on"])]
@@ -169,6 +262,7 @@ class TransactionKind(models.TextChoices):
     TRANSFER_OUT = "transfer_out", "Transfer out"
     CANCELLATION = "cancellation", "Cancellation"
     FORFEITURE = "forfeiture", "Forfeiture"
+    BUYBACK = "buyback", "Bought back"
     REVERSAL = "reversal", "Reversal of an entry"
 
 
@@ -205,8 +299,8 @@ class ShareTransaction(models.Model):
                                    name="ledger_consideration_not_negative"),
             models.CheckConstraint(
                 condition=Q(kind__in=["allotment", "transfer_in"], shares__gt=0)
-                | Q(kind__in=["withdrawal", "transfer_out", "cancellation", "forfeiture"],
-                    shares__lt=0)
+                | Q(kind__in=["withdrawal", "transfer_out", "cancellation", "forfeiture",
+                              "buyback"], shares__lt=0)
                 | Q(kind="reversal", reverses__isnull=False),
                 name="ledger_sign_matches_kind",
             ),
@@ -285,7 +379,11 @@ class Application(models.Model):
     status = models.CharField(max_length=20, choices=ApplicationStatus.choices,
                               default=ApplicationStatus.AWAITING_EMAIL)
     kind = models.CharField(max_length=20, choices=MemberKind.choices, default=MemberKind.PERSON)
-    is_registered_society = models.BooleanField(default=False)
+    is_registered_society = models.BooleanField(
+        default=False, help_text="An organisation says it is itself a registered society.")
+    society_registration_number = models.CharField(max_length=40, blank=True)
+    registered_society_confirmed = models.BooleanField(
+        default=False, help_text="The board checked the claim when it approved.")
     full_name = models.CharField(max_length=200)
     representative = models.CharField(max_length=200, blank=True)
     address = models.TextField()
@@ -311,14 +409,16 @@ class Application(models.Model):
     refunded_on = models.DateField(null=True, blank=True)
     allotment = models.OneToOneField(ShareTransaction, null=True, blank=True,
                                      on_delete=models.PROTECT, related_name="application")
-    welcome_sent_at = models.DateTimeField(null=True, blank=True)
-    confirmation_sent_at = models.DateTimeField(null=True, blank=True)
-    rejection_sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["submitted_at"]
         constraints = [
             models.CheckConstraint(condition=Q(shares__gt=0), name="application_wants_shares"),
+            models.CheckConstraint(
+                condition=Q(is_registered_society=False)
+                | (Q(kind="organisation") & ~Q(society_registration_number="")),
+                name="only_an_organisation_claims_to_be_a_registered_society",
+            ),
         ]
         indexes = [models.Index(fields=["status", "submitted_at"])]
 
@@ -357,39 +457,136 @@ class WithdrawalStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
+class WithdrawalReason(models.TextChoices):
+    REQUESTED = "requested", "Requested by the member"
+    ON_LEAVING = "on_leaving", "Repayment on leaving"
+
+
 class WithdrawalRequest(models.Model):
-    """A request to withdraw shares. Paid first-in first-out once the notice period has
-    passed, unless the board has suspended withdrawals."""
+    """A request to withdraw shares, or the repayment owed to a member who has left. Paid
+    first-in first-out once the notice period has passed, unless the board has suspended
+    withdrawals; the board may pay part of it (pro rata), so it may be paid in several
+    payments."""
 
     member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="withdrawals")
     share_class = models.ForeignKey(ShareClass, on_delete=models.PROTECT,
                                     related_name="withdrawals")
     shares = models.PositiveIntegerField()
+    shares_paid = models.PositiveIntegerField(default=0)
+    reason = models.CharField(max_length=20, choices=WithdrawalReason.choices,
+                              default=WithdrawalReason.REQUESTED)
+    payee = models.CharField(max_length=200, blank=True,
+                             help_text="Who is paid, when not the member (the estate).")
     requested_on = models.DateField()
     eligible_on = models.DateField()
     status = models.CharField(max_length=20, choices=WithdrawalStatus.choices,
                               default=WithdrawalStatus.QUEUED)
-    paid_on = models.DateField(null=True, blank=True)
-    value_per_share = models.DecimalField(max_digits=12, decimal_places=2, null=True,
-                                          blank=True)
-    amount_paid = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
-    transaction = models.OneToOneField(ShareTransaction, null=True, blank=True,
-                                       on_delete=models.PROTECT, related_name="withdrawal")
     note = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["eligible_on", "created_at", "id"]
-        constraints = [models.CheckConstraint(condition=Q(shares__gt=0),
-                                              name="withdrawal_wants_shares")]
+        constraints = [
+            models.CheckConstraint(condition=Q(shares__gt=0), name="withdrawal_wants_shares"),
+            models.CheckConstraint(condition=Q(shares_paid__lte=F("shares")),
+                                   name="withdrawal_paid_at_most_requested"),
+        ]
         indexes = [models.Index(fields=["status", "eligible_on"])]
 
     def __str__(self) -> str:
         return f"Withdrawal of {self.shares} by {self.member_id}"
 
     @property
-    def value_now(self) -> Decimal:
-        return self.shares * self.share_class.payout_per_share
+    def shares_outstanding(self) -> int:
+        return self.shares - self.shares_paid
+
+    def value_on(self, on) -> Decimal:
+        return self.shares_outstanding * self.share_class.payout_per_share(on)
+
+
+class WithdrawalBatch(models.Model):
+    """One decision of the board to pay withdrawals: the date, the solvency confirmation
+    and its minute, and how the queue was paid."""
+
+    class Mode(models.TextChoices):
+        IN_TURN = "in_turn", "Whole requests in turn, first in first out"
+        PRO_RATA = "pro_rata", "The same share of every due request (pro rata)"
+
+    paid_on = models.DateField()
+    minute_reference = models.CharField(max_length=100)
+    mode = models.CharField(max_length=20, choices=Mode.choices, default=Mode.IN_TURN)
+    limit = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    total = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
+    count = models.PositiveIntegerField(default=0)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    recorded_by_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-paid_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"Withdrawals paid on {self.paid_on} ({self.minute_reference})"
+
+
+class WithdrawalPayment(models.Model):
+    """One payment against a withdrawal request, with its ledger entry."""
+
+    request = models.ForeignKey(WithdrawalRequest, on_delete=models.PROTECT,
+                                related_name="payments")
+    batch = models.ForeignKey(WithdrawalBatch, on_delete=models.PROTECT,
+                              related_name="payments")
+    transaction = models.OneToOneField(ShareTransaction, on_delete=models.PROTECT,
+                                       related_name="withdrawal_payment")
+    shares = models.PositiveIntegerField()
+    value_per_share = models.DecimalField(max_digits=12, decimal_places=2)
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    paid_on = models.DateField()
+
+    class Meta:
+        ordering = ["paid_on", "id"]
+
+    def __str__(self) -> str:
+        return f"£{self.amount} for {self.shares} shares on {self.paid_on}"
+
+
+class SaleNotice(models.Model):
+    """A notice to sell shares (articles of a staff-owned company: leaving employment is a
+    deemed notice). Once the notice period has passed the shares are transferred to an
+    eligible person or bought back by the company at no more than their paid-up value."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        TRANSFERRED = "transferred", "Transferred"
+        BOUGHT_BACK = "bought_back", "Bought back"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="sale_notices")
+    share_class = models.ForeignKey(ShareClass, on_delete=models.PROTECT,
+                                    related_name="sale_notices")
+    shares = models.PositiveIntegerField()
+    given_on = models.DateField()
+    deemed = models.BooleanField(default=True,
+                                 help_text="Given by the articles on an event, not by the member.")
+    reason = models.CharField(max_length=200)
+    due_on = models.DateField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
+    completed_on = models.DateField(null=True, blank=True)
+    minute_reference = models.CharField(max_length=100, blank=True)
+    transaction = models.OneToOneField(ShareTransaction, null=True, blank=True,
+                                       on_delete=models.PROTECT, related_name="sale_notice")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["due_on", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(shares__gt=0), name="sale_notice_has_shares"),
+            models.UniqueConstraint(fields=["member", "share_class"],
+                                    condition=Q(status="open"),
+                                    name="one_open_sale_notice_per_holding"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Notice to sell {self.shares} shares by {self.member_id}"
 
 
 class InspectionRequest(models.Model):

@@ -14,17 +14,23 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, Exists, OuterRef, Q, Subquery, Sum
+
+from governance.models import Mailing
 
 from .models import (
     Application,
     ApplicationStatus,
     Holding,
+    ImportRun,
+    InspectionRequest,
     Member,
     MemberClassPeriod,
+    SaleNotice,
     ShareClass,
     ShareTransaction,
     StakeholderClass,
+    WithdrawalBatch,
     WithdrawalRequest,
     WithdrawalStatus,
 )
@@ -50,8 +56,9 @@ def current_member_count() -> int:
 
 def society_has_statutory_minimum() -> bool:
     """CCBSA s.2(2)(b): at least 3 members, or 2 if both are registered societies."""
-    members = list(current_members().values_list("is_registered_society", flat=True)[:3])
-    return len(members) >= 3 or (len(members) == 2 and all(members))
+    members = list(current_members().values_list("registered_society_confirmed_on",
+                                                 flat=True)[:3])
+    return len(members) >= 3 or (len(members) == 2 and all(d is not None for d in members))
 
 
 def member_holdings(*, member: Member):
@@ -96,9 +103,11 @@ def _on_register(on: dt.date, status: str):
 
 def register_page(*, on: dt.date, stakeholder_class: StakeholderClass | None = None,
                   status: str = "current", search: str = "", after: int | None = None,
-                  limit: int = 50) -> list[RegisterRow]:
+                  limit: int = 50, search_email: bool = True) -> list[RegisterRow]:
     """One page of the register as at `on`, in member-number order, starting after member
-    number `after` (keyset pagination: the cost does not grow with the page number)."""
+    number `after` (keyset pagination: the cost does not grow with the page number).
+    Members inspecting the register search by name or member number only
+    (`search_email=False`): an email address must not turn into a name and an address."""
     class_at = Subquery(
         MemberClassPeriod.objects.filter(member=OuterRef("pk"), started_on__lte=on)
         .order_by("-started_on").values("stakeholder_class_id")[:1])
@@ -117,8 +126,9 @@ def register_page(*, on: dt.date, stakeholder_class: StakeholderClass | None = N
         if search.isdigit():
             members = members.filter(member_number=int(search))
         else:
-            members = members.filter(Q(full_name__icontains=search)
-                                     | Q(email__iexact=search))
+            by_name = Q(full_name__icontains=search)
+            members = members.filter(by_name | Q(email__iexact=search) if search_email
+                                     else by_name)
     if after is not None:
         members = members.filter(member_number__gt=after)
     page = list(members.order_by("member_number").values(
@@ -286,5 +296,174 @@ def withdrawals_queue():
         "member", "share_class").order_by("eligible_on", "created_at", "id")
 
 
-def share_classes_open():
-    return ShareClass.objects.all()
+def withdrawals_queue_valued(*, on: dt.date) -> list[tuple[WithdrawalRequest, Decimal]]:
+    """The queue with what each request is worth on a date (par, or the written-down
+    value then in force)."""
+    payout = {c.pk: c.payout_per_share(on) for c in ShareClass.objects.all()}
+    return [(w, w.shares_outstanding * payout[w.share_class_id]) for w in withdrawals_queue()]
+
+
+def withdrawals_due(*, on: dt.date):
+    return withdrawals_queue().filter(eligible_on__lte=on)
+
+
+def withdrawal_batches():
+    return WithdrawalBatch.objects.all()
+
+
+def share_classes():
+    return ShareClass.objects.prefetch_related("voting_history", "value_resolutions")
+
+
+def stakeholder_classes():
+    return StakeholderClass.objects.prefetch_related("share_classes", "voting_history")
+
+
+def _in_force(history, on: dt.date, field: str) -> bool:
+    """The value of the latest change on or before `on` (history ordered by date)."""
+    value = False
+    for change in history:
+        if change.effective_from <= on:
+            value = getattr(change, field)
+    return value
+
+
+def stakeholder_class_votes_on(klass: StakeholderClass, on: dt.date) -> bool:
+    return _in_force(klass.voting_history.all(), on, "votes")
+
+
+def share_class_carries_votes_on(share_class: ShareClass, on: dt.date) -> bool:
+    return _in_force(share_class.voting_history.all(), on, "carries_votes")
+
+
+def voting_classes_on(*, on: dt.date) -> tuple[set[int], set[int]]:
+    """(stakeholder class ids that vote, share class ids that carry votes) on a date: what
+    an electorate frozen at that record date uses."""
+    return ({k.pk for k in stakeholder_classes() if stakeholder_class_votes_on(k, on)},
+            {c.pk for c in share_classes() if share_class_carries_votes_on(c, on)})
+
+
+class MemberStatus:
+    CURRENT = "Member"
+    REPAYMENT_PENDING = "Ceased, repayment pending"
+    CEASED = "Former member"
+
+
+def member_status(member: Member) -> str:
+    if member.ceased_on is None:
+        return MemberStatus.CURRENT
+    if member.withdrawals.filter(status=WithdrawalStatus.QUEUED).exists():
+        return MemberStatus.REPAYMENT_PENDING
+    return MemberStatus.CEASED
+
+
+def member_entries_for_user(*, user):
+    """Every entry the login has had in the register (a member who left and rejoined has
+    more than one), newest first."""
+    return Member.objects.filter(user=user).order_by("-admitted_on", "-member_number")
+
+
+def member_class_periods(*, member: Member):
+    return member.class_periods.select_related("stakeholder_class")
+
+
+def member_sale_notices(*, member: Member):
+    return member.sale_notices.select_related("share_class")
+
+
+def member_holds_shares_sold_on_leaving(*, member: Member) -> bool:
+    return member.holdings.filter(shares__gt=0,
+                                  share_class__sale_notice_days__isnull=False).exists()
+
+
+def inspection_request(*, pk: int) -> InspectionRequest | None:
+    return InspectionRequest.objects.filter(pk=pk).first()
+
+
+def invitation_mailings(*, limit: int = 10):
+    return Mailing.objects.filter(kind="invitations")[:limit]
+
+
+def member_applications_pending(*, member: Member):
+    return member.applications.filter(status__in=[ApplicationStatus.SUBMITTED,
+                                                  ApplicationStatus.APPROVED])
+
+
+def members():
+    return Member.objects.select_related("stakeholder_class")
+
+
+def applications():
+    return Application.objects.select_related("share_class", "stakeholder_class", "member",
+                                              "payment")
+
+
+def applications_recent(*, limit: int = 20):
+    return applications().exclude(status__in=[
+        ApplicationStatus.SUBMITTED, ApplicationStatus.APPROVED]).order_by(
+        "-submitted_at")[:limit]
+
+
+def application_by_token(*, token: str) -> Application | None:
+    return Application.objects.filter(email_token=token).first()
+
+
+def sale_notices_open():
+    return SaleNotice.objects.filter(status=SaleNotice.Status.OPEN).select_related(
+        "member", "share_class").order_by("due_on", "id")
+
+
+def inspection_requests(*, limit: int = 100):
+    return InspectionRequest.objects.all()[:limit]
+
+
+def import_runs(*, limit: int = 10):
+    return ImportRun.objects.defer("content").order_by("-applied_at")[:limit]
+
+
+def import_run(*, pk: int) -> ImportRun | None:
+    return ImportRun.objects.defer("content").filter(pk=pk).first()
+
+
+def ledger_entry(*, pk: int, member: Member) -> ShareTransaction | None:
+    return ShareTransaction.objects.filter(pk=pk, member=member).first()
+
+
+def certificate_entry(*, number: int) -> ShareTransaction | None:
+    return ShareTransaction.objects.select_related("member", "share_class").filter(
+        certificate_number=number).first()
+
+
+def member_by_number(*, number: int) -> Member | None:
+    return Member.objects.filter(member_number=number).first()
+
+
+@dataclass(frozen=True)
+class OfficeSummary:
+    below_statutory_minimum: bool
+    awaiting_board: int
+    awaiting_allotment: int
+    withdrawals_due: int
+    withdrawals_waiting: int
+    member_count: int
+    inspections_open: int
+    sale_notices_due: int
+    members_without_login: int
+
+
+def office_summary(*, today: dt.date, is_society: bool) -> OfficeSummary:
+    waiting = Application.objects.values("status").annotate(n=Count("pk"))
+    by_status = {row["status"]: row["n"] for row in waiting}
+    return OfficeSummary(
+        below_statutory_minimum=is_society and not society_has_statutory_minimum(),
+        awaiting_board=by_status.get(ApplicationStatus.SUBMITTED, 0),
+        awaiting_allotment=by_status.get(ApplicationStatus.APPROVED, 0),
+        withdrawals_due=withdrawals_due(on=today).count(),
+        withdrawals_waiting=withdrawals_queue().count(),
+        member_count=current_member_count(),
+        inspections_open=InspectionRequest.objects.filter(
+            status=InspectionRequest.Status.OPEN).count(),
+        sale_notices_due=sale_notices_open().filter(due_on__lte=today).count(),
+        members_without_login=Member.objects.filter(
+            ceased_on__isnull=True, user__isnull=True).exclude(email="").count(),
+    )

@@ -154,7 +154,8 @@ ROLE_NAMES = ["member", "secretary", "chair", "board", "scrutineer", "admin"]
 @pytest.fixture
 def users(db, organisation):
     """One user for each role (officers with two-factor authentication set up), plus an
-    officer who has not set it up and a user with no role at all."""
+    officer who has not set it up, a member who is also on the board without it, and a
+    user with no role at all."""
     made = {}
     made["member"] = UserFactory(email="member@example.org")
     MemberFactory(user=made["member"], full_name=made["member"].full_name)
@@ -166,5 +167,11 @@ def users(db, organisation):
     give_totp(made["admin"])
     made["officer_without_mfa"] = UserFactory(email="new.secretary@example.org")
     appoint(made["officer_without_mfa"], Role.SECRETARY)
+    # A board member who is also a member and has not set up two-factor: they may use the
+    # platform as a member, never as an officer.
+    made["member_board_without_mfa"] = UserFactory(email="member.board@example.org")
+    MemberFactory(user=made["member_board_without_mfa"],
+                  full_name=made["member_board_without_mfa"].full_name)
+    appoint(made["member_board_without_mfa"], Role.BOARD)
     made["no_role"] = UserFactory(email="nobody@example.org")
     return made

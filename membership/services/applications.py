@@ -6,14 +6,16 @@ import secrets
 from decimal import Decimal
 
 from allauth.account.models import EmailAddress
-from dateutil.relativedelta import relativedelta
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from governance.exceptions import DomainError
+from governance.formatting import long_date, money
+from governance.outbox import delivery_queue
 from governance.selectors import organisation_get
-from governance.services import audit_record
+from governance.services import audit_record, invitation_queue
+from governance.transactions import atomic
 
 from ..exceptions import AlreadyRecorded, NotEligible, WrongState
 from ..models import (
@@ -29,22 +31,20 @@ from ..models import (
 )
 from .ledger import (
     check_allotment_limits,
+    check_date,
     current_member_lock,
     ledger_post,
-    long_date,
-    money,
+    members_lock,
     next_member_number,
 )
-
-
-def age_on(date_of_birth: dt.date, on: dt.date) -> int:
-    return relativedelta(on, date_of_birth).years
+from .queue import age_on
 
 
 def _check_application(*, kind: str, date_of_birth: dt.date | None,
                        stakeholder_class: StakeholderClass, share_class: ShareClass,
                        shares: int, member: Member | None, is_registered_society: bool,
-                       declarations: dict, today: dt.date) -> None:
+                       society_registration_number: str, declarations: dict,
+                       today: dt.date) -> None:
     organisation = organisation_get()
     if organisation is None:
         raise DomainError("The society is not set up to take applications yet.")
@@ -58,6 +58,13 @@ def _check_application(*, kind: str, date_of_birth: dt.date | None,
     if not stakeholder_class.share_classes.filter(pk=share_class.pk).exists():
         raise NotEligible(f"Members in the {stakeholder_class.name} class cannot hold "
                           f"{share_class.name}.", field="share_class")
+    if is_registered_society and kind != MemberKind.ORGANISATION:
+        raise NotEligible("Only an organisation can be a registered society; an individual "
+                          "applies as an individual.", field="is_registered_society")
+    if is_registered_society and not society_registration_number.strip():
+        raise NotEligible("Enter the society's registration number, so that the board can "
+                          "check it on the public register.",
+                          field="society_registration_number")
     if (kind == MemberKind.PERSON and organisation.minimum_age and member is None):
         if date_of_birth is None:
             raise NotEligible("Enter your date of birth: the rules set a minimum age.",
@@ -70,8 +77,10 @@ def _check_application(*, kind: str, date_of_birth: dt.date | None,
                               field="date_of_birth")
     if shares <= 0:
         raise DomainError("Enter a number of shares greater than zero.", field="shares")
-    check_allotment_limits(member=member, share_class=share_class, shares=shares,
-                           is_registered_society=is_registered_society)
+    if not is_registered_society:
+        # A claim to be a registered society is checked by the board before the £100,000
+        # limit is lifted; until then the application is taken and the board decides.
+        check_allotment_limits(member=member, share_class=share_class, shares=shares)
 
 
 def application_submit(*, full_name: str, address: str, email: str,
@@ -79,14 +88,17 @@ def application_submit(*, full_name: str, address: str, email: str,
                        shares: int, rules_accepted: bool, data_use_accepted: bool,
                        risk_accepted: bool, date_of_birth: dt.date | None = None,
                        kind: str = MemberKind.PERSON, representative: str = "",
-                       is_registered_society: bool = False) -> Application:
+                       is_registered_society: bool = False,
+                       society_registration_number: str = "") -> Application:
     """A public application. The applicant is emailed a link to confirm their address;
-    only then does the application reach the secretary's queue."""
+    only then does the application reach the secretary's queue. A former member may apply
+    again: they get a new entry, and their old one stays in the register."""
     today = timezone.localdate()
     email = email.strip().lower()
     _check_application(kind=kind, date_of_birth=date_of_birth,
                        stakeholder_class=stakeholder_class, share_class=share_class,
                        shares=shares, member=None, is_registered_society=is_registered_society,
+                       society_registration_number=society_registration_number,
                        declarations={"rules_accepted": rules_accepted,
                                      "data_use_accepted": data_use_accepted,
                                      "risk_accepted": risk_accepted},
@@ -94,29 +106,31 @@ def application_submit(*, full_name: str, address: str, email: str,
     if Member.objects.filter(email__iexact=email, ceased_on__isnull=True).exists():
         raise DomainError("There is already a member with this email address. Sign in to "
                           "buy more shares.", field="email")
-    with transaction.atomic():
+    with atomic():
         application = Application.objects.create(
             kind=kind, full_name=full_name.strip(), representative=representative.strip(),
             address=address.strip(), email=email, date_of_birth=date_of_birth,
-            is_registered_society=is_registered_society, stakeholder_class=stakeholder_class,
-            share_class=share_class, shares=shares, price_per_share=share_class.par_value,
-            rules_accepted=True, data_use_accepted=True, risk_accepted=True,
-            email_token=secrets.token_urlsafe(32),
+            is_registered_society=is_registered_society,
+            society_registration_number=society_registration_number.strip()
+            if is_registered_society else "",
+            stakeholder_class=stakeholder_class, share_class=share_class, shares=shares,
+            price_per_share=share_class.par_value, rules_accepted=True,
+            data_use_accepted=True, risk_accepted=True, email_token=secrets.token_urlsafe(32),
         )
         audit_record(actor=None, action="application.submitted", target=application,
                      changes={"shares": shares, "share_class": share_class.code,
-                              "stakeholder_class": stakeholder_class.slug})
-        from ..tasks import send_application_confirmation_task
-
-        application_id = application.pk
-        transaction.on_commit(lambda: send_application_confirmation_task.delay(application_id))
+                              "stakeholder_class": stakeholder_class.slug,
+                              "registered_society_claimed": is_registered_society})
+        delivery_queue(kind="application_confirmation",
+                       key=f"application_confirmation:{application.pk}", to_email=email,
+                       payload={"application_id": application.pk})
         return application
 
 
 def application_confirm_email(*, token: str) -> Application:
     """Following the emailed link moves the application into the secretary's queue.
     Following it again changes nothing."""
-    with transaction.atomic():
+    with atomic():
         application = Application.objects.select_for_update().filter(email_token=token).first()
         if application is None:
             raise DomainError("This confirmation link is not valid. Check that you copied "
@@ -136,9 +150,10 @@ def application_for_more_shares(*, actor, member: Member, share_class: ShareClas
     _check_application(kind=member.kind, date_of_birth=member.date_of_birth,
                        stakeholder_class=member.stakeholder_class, share_class=share_class,
                        shares=shares, member=member, is_registered_society=False,
+                       society_registration_number="",
                        declarations={"risk_accepted": risk_accepted},
                        today=timezone.localdate())
-    with transaction.atomic():
+    with atomic():
         application = Application.objects.create(
             member=member, status=ApplicationStatus.SUBMITTED, kind=member.kind,
             full_name=member.full_name, address=member.address, email=member.email,
@@ -161,20 +176,33 @@ def _decidable(application_id: int) -> Application:
 
 
 def application_approve(*, actor, application: Application, decided_on: dt.date,
-                        minute_reference: str) -> Application:
+                        minute_reference: str, registered_society_confirmed: bool = False
+                        ) -> Application:
+    """The board approves. Where an organisation says it is a registered society, the
+    board confirms it has checked (only then is the £100,000 limit lifted for it)."""
     if not minute_reference.strip():
         raise DomainError("Enter the minute reference of the board's decision.",
                           field="minute_reference")
-    with transaction.atomic():
+    with atomic():
         application = _decidable(application.pk)
+        check_date(decided_on, field="decided_on", what="The board's decision")
+        if registered_society_confirmed and not application.is_registered_society:
+            raise DomainError("The applicant did not say it is a registered society.",
+                              field="registered_society_confirmed")
+        if application.member_id is None:
+            check_allotment_limits(member=None, share_class=application.share_class,
+                                   shares=application.shares,
+                                   is_registered_society=registered_society_confirmed)
         application.status = ApplicationStatus.APPROVED
         application.decided_on = decided_on
         application.minute_reference = minute_reference.strip()
         application.decided_by_id = actor.pk
+        application.registered_society_confirmed = registered_society_confirmed
         application.save(update_fields=["status", "decided_on", "minute_reference",
-                                        "decided_by_id"])
+                                        "decided_by_id", "registered_society_confirmed"])
         audit_record(actor=actor, action="application.approved", target=application,
-                     changes={"decided_on": decided_on, "minute_reference": minute_reference})
+                     changes={"decided_on": decided_on, "minute_reference": minute_reference,
+                              "registered_society_confirmed": registered_society_confirmed})
         return application
 
 
@@ -184,8 +212,9 @@ def application_reject(*, actor, application: Application, decided_on: dt.date,
     if not reason.strip():
         raise DomainError("Give the reason for the rejection; the applicant is told it.",
                           field="reason")
-    with transaction.atomic():
+    with atomic():
         application = _decidable(application.pk)
+        check_date(decided_on, field="decided_on", what="The board's decision")
         paid = getattr(application, "payment", None)
         if paid is not None and refund_amount != paid.amount:
             raise DomainError(f"{money(paid.amount)} was paid with this application; record "
@@ -204,10 +233,9 @@ def application_reject(*, actor, application: Application, decided_on: dt.date,
         audit_record(actor=actor, action="application.rejected", target=application,
                      changes={"decided_on": decided_on, "reason": reason,
                               "refund_amount": refund_amount})
-        from ..tasks import send_rejection_task
-
-        application_id = application.pk
-        transaction.on_commit(lambda: send_rejection_task.delay(application_id))
+        delivery_queue(kind="application_rejection",
+                       key=f"application_rejection:{application.pk}",
+                       to_email=application.email, payload={"application_id": application.pk})
         return application
 
 
@@ -215,7 +243,7 @@ def payment_record(*, actor, application: Application, method: str, reference: s
                    amount: Decimal, received_on: dt.date) -> Payment:
     """Record the money for an application, once. A second submission (a double click, a
     second officer) is refused with the details of the first."""
-    with transaction.atomic():
+    with atomic():
         application = Application.objects.select_for_update().get(pk=application.pk)
         existing = Payment.objects.filter(application=application).first()
         if existing is not None:
@@ -227,6 +255,7 @@ def payment_record(*, actor, application: Application, method: str, reference: s
             raise WrongState(f"This application is "
                              f"{application.get_status_display().lower()}; no payment can "
                              "be recorded.")
+        check_date(received_on, field="received_on", what="A payment")
         if amount != application.amount_due:
             raise DomainError(
                 f"The amount must be {money(application.amount_due)} "
@@ -251,6 +280,8 @@ def payment_record(*, actor, application: Application, method: str, reference: s
 
 
 def _account_for(*, email: str, full_name: str):
+    """The login for a new member: their existing account (a former member rejoining, an
+    officer joining) or a new one."""
     User = get_user_model()
     user = User.objects.filter(email__iexact=email).first()
     created = user is None
@@ -265,7 +296,12 @@ def application_allot(*, actor, application: Application, allotted_on: dt.date) 
     account, ledger row with certificate. All or nothing: a refusal leaves no ledger row
     and uses no member number. The welcome email with the certificate is sent by Celery
     after commit."""
-    with transaction.atomic():
+    with atomic():
+        # Lock order: the member (for more shares) before the application.
+        member_id = Application.objects.values_list("member_id", flat=True).get(
+            pk=application.pk)
+        if member_id is not None:
+            members_lock([member_id])
         application = Application.objects.select_for_update().get(pk=application.pk)
         if application.status != ApplicationStatus.APPROVED:
             raise WrongState("Shares can be allotted only once the board has approved the "
@@ -274,39 +310,20 @@ def application_allot(*, actor, application: Application, allotted_on: dt.date) 
         if payment is None:
             raise WrongState(f"Record the payment of {money(application.amount_due)} before "
                              "allotting the shares.")
-        if allotted_on < application.decided_on:
-            raise DomainError("Shares cannot be allotted before the board approved them.",
-                              field="allotted_on")
+        check_date(allotted_on, field="allotted_on", what="An allotment")
+        for day, what in ((application.decided_on, "the board approved it"),
+                          (payment.received_on, "the payment was received")):
+            if day and allotted_on < day:
+                raise DomainError(f"Shares cannot be allotted before {what} "
+                                  f"({long_date(day)}).", field="allotted_on")
         new_account = False
         if application.member_id is None:
-            check_allotment_limits(member=None, share_class=application.share_class,
-                                   shares=application.shares,
-                                   is_registered_society=application.is_registered_society)
-            user, new_account = _account_for(email=application.email,
-                                             full_name=application.full_name)
-            if Member.objects.filter(user=user).exists():
-                raise WrongState("This applicant's email address belongs to an existing "
-                                 "member; allot the shares to them as more shares.")
-            member = Member.objects.create(
-                member_number=next_member_number(), user=user, kind=application.kind,
-                is_registered_society=application.is_registered_society,
-                full_name=application.full_name, representative=application.representative,
-                address=application.address, email=application.email,
-                email_purpose="Notices of meetings, ballots and membership matters",
-                date_of_birth=application.date_of_birth,
-                stakeholder_class=application.stakeholder_class, admitted_on=allotted_on,
-            )
-            MemberClassPeriod.objects.create(member=member,
-                                             stakeholder_class=application.stakeholder_class,
-                                             started_on=allotted_on)
-            audit_record(actor=actor, action="member.admitted", target=member, changes={
-                "member_number": member.member_number, "admitted_on": allotted_on,
-                "stakeholder_class": application.stakeholder_class.slug,
-                "application_id": application.pk})
+            member, new_account = _admit(actor=actor, application=application,
+                                         allotted_on=allotted_on)
         else:
             member = current_member_lock(application.member_id)
             check_allotment_limits(member=member, share_class=application.share_class,
-                                   shares=application.shares)
+                                   shares=application.shares, on=allotted_on)
         entry = ledger_post(member=member, share_class=application.share_class,
                             kind=TransactionKind.ALLOTMENT, shares=application.shares,
                             effective_on=allotted_on, actor=actor,
@@ -316,12 +333,41 @@ def application_allot(*, actor, application: Application, allotted_on: dt.date) 
         application.allotment = entry
         application.member = member
         application.save(update_fields=["status", "allotment", "member"])
-        from accounts.tasks import send_invitation_task
-
-        from ..tasks import send_welcome_task
-
-        application_id, user_id = application.pk, member.user_id
-        transaction.on_commit(lambda: send_welcome_task.delay(application_id))
+        delivery_queue(kind="welcome", key=f"welcome:allotment:{entry.pk}",
+                       to_email=member.email or application.email,
+                       payload={"application_id": application.pk})
         if new_account:
-            transaction.on_commit(lambda: send_invitation_task.delay(user_id))
+            invitation_queue(user=member.user, reason="You are now a member.")
         return member
+
+
+def _admit(*, actor, application: Application, allotted_on: dt.date) -> tuple[Member, bool]:
+    confirmed = application.registered_society_confirmed
+    check_allotment_limits(member=None, share_class=application.share_class,
+                           shares=application.shares, is_registered_society=confirmed)
+    user, new_account = _account_for(email=application.email,
+                                     full_name=application.full_name)
+    if Member.objects.filter(user=user, ceased_on__isnull=True).exists():
+        raise WrongState("This applicant's email address belongs to a current member; allot "
+                         "the shares to them as more shares.")
+    rejoining = Member.objects.filter(user=user).exists()
+    member = Member.objects.create(
+        member_number=next_member_number(), user=user, kind=application.kind,
+        society_registration_number=application.society_registration_number,
+        registered_society_confirmed_on=application.decided_on if confirmed else None,
+        registered_society_minute=application.minute_reference if confirmed else "",
+        full_name=application.full_name, representative=application.representative,
+        address=application.address, email=application.email,
+        email_purpose="Notices of meetings, ballots and membership matters",
+        date_of_birth=application.date_of_birth,
+        stakeholder_class=application.stakeholder_class, admitted_on=allotted_on,
+    )
+    MemberClassPeriod.objects.create(member=member,
+                                     stakeholder_class=application.stakeholder_class,
+                                     started_on=allotted_on)
+    audit_record(actor=actor, action="member.admitted", target=member, changes={
+        "member_number": member.member_number, "admitted_on": allotted_on,
+        "stakeholder_class": application.stakeholder_class.slug,
+        "application_id": application.pk, "rejoining": rejoining,
+        "registered_society_confirmed": confirmed})
+    return member, new_account

@@ -2,29 +2,17 @@
 
 import datetime as dt
 
-import holidays
-from django.db import transaction
+from django.utils import timezone
 
+from governance.calendar import add_working_days
 from governance.exceptions import DomainError
 from governance.selectors import organisation_get
 from governance.services import audit_record
+from governance.transactions import atomic
 
 from ..models import InspectionRequest
 
 COMPANY_RESPONSE_WORKING_DAYS = 5  # CA06 s.117
-
-
-def add_working_days(start: dt.date, days: int) -> dt.date:
-    """`days` working days after `start`, skipping weekends and bank holidays in England
-    and Wales."""
-    bank_holidays = holidays.country_holidays("GB", subdiv="ENG",
-                                              years=range(start.year, start.year + 2))
-    current, left = start, days
-    while left:
-        current += dt.timedelta(days=1)
-        if current.weekday() < 5 and current not in bank_holidays:
-            left -= 1
-    return current
 
 
 def inspection_request_record(*, actor, requester_name: str, requester_address: str,
@@ -37,17 +25,20 @@ def inspection_request_record(*, actor, requester_name: str, requester_address: 
     if not purpose.strip():
         raise DomainError("Record the purpose for which the information will be used.",
                           field="purpose")
+    if received_on > timezone.localdate():
+        raise DomainError("The date the request was received cannot be in the future.",
+                          field="received_on")
     is_company = bool(organisation and organisation.is_company)
     if is_company and not is_member and not disclosure.strip():
         raise DomainError("A company must be told whether, and to whom, the information will "
                           "be disclosed.", field="disclosure")
-    with transaction.atomic():
+    with atomic():
         request = InspectionRequest.objects.create(
             requester_name=requester_name.strip(), requester_address=requester_address.strip(),
             purpose=purpose.strip(), disclosure=disclosure.strip(), is_member=is_member,
             received_on=received_on, recorded_by_id=actor.pk,
-            due_on=add_working_days(received_on, COMPANY_RESPONSE_WORKING_DAYS)
-            if is_company else None)
+            due_on=add_working_days(received_on, COMPANY_RESPONSE_WORKING_DAYS,
+                                    nation=organisation.nation) if is_company else None)
         audit_record(actor=actor, action="inspection.requested", target=request,
                      changes={"received_on": received_on, "due_on": request.due_on,
                               "is_member": is_member})
@@ -58,7 +49,7 @@ def inspection_request_close(*, actor, request: InspectionRequest, status: str,
                              closed_on: dt.date, note: str = "") -> InspectionRequest:
     if status not in (InspectionRequest.Status.COMPLIED, InspectionRequest.Status.REFUSED):
         raise DomainError("Choose how the request was closed.", field="status")
-    with transaction.atomic():
+    with atomic():
         request = InspectionRequest.objects.select_for_update().get(pk=request.pk)
         if request.status != InspectionRequest.Status.OPEN:
             raise DomainError("This request is already closed.")
@@ -67,3 +58,13 @@ def inspection_request_close(*, actor, request: InspectionRequest, status: str,
         audit_record(actor=actor, action="inspection.closed", target=request,
                      changes={"status": status, "closed_on": closed_on})
         return request
+
+
+def register_inspection_record(*, actor, view: str, filters: dict) -> None:
+    """Log that someone looked at the register (every inspection is recorded)."""
+    audit_record(actor=actor, action="register.inspected", changes={"view": view, **filters})
+
+
+def register_export_record(*, actor, format: str, filters: dict) -> None:
+    audit_record(actor=actor, action="register.exported", changes={"format": format,
+                                                                   **filters})

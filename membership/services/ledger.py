@@ -2,25 +2,41 @@
 
 All share movements go through `ledger_post`, inside a transaction that has locked the
 member row (`member_lock`): that serialises every change to one member's holdings, so two
-concurrent allotments cannot together breach a limit that each respects alone."""
+concurrent allotments cannot together breach a limit that each respects alone.
+
+Every movement is dated, and a date lands in a history: it must fall inside the
+membership (on or after admission, not in the future, and, for shares coming in, not after
+the membership ended), and it must leave the holding within its limits on that date and on
+every later date. A back-dated withdrawal cannot take shares that a later entry needed; a
+back-dated allotment cannot push a later holding above the maximum."""
 
 import datetime as dt
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Max, Sum
+from django.db.models import Max, Q, Sum
+from django.utils import timezone
 
+from governance.exceptions import DomainError
+from governance.formatting import long_date, money
 from governance.selectors import organisation_get
 from governance.services import audit_record
+from governance.transactions import atomic
 
 from ..exceptions import HoldingLimitExceeded, NotEligible, WrongState
 from ..models import (
+    Application,
+    ApplicationStatus,
     Counter,
     Holding,
     Member,
+    MemberClassPeriod,
+    SaleNotice,
     ShareClass,
     ShareTransaction,
+    StakeholderClass,
     TransactionKind,
+    WithdrawalStatus,
 )
 
 # CCBSA 2014 s.24: no member other than a registered society may hold more than this in
@@ -28,35 +44,46 @@ from ..models import (
 STATUTORY_WITHDRAWABLE_CAP = Decimal("100000.00")
 
 
-def money(amount: Decimal) -> str:
-    return f"£{amount:,.2f}"
+# --- Numbers ---------------------------------------------------------------------------
 
 
-def long_date(day: dt.date) -> str:
-    return f"{day.day} {day:%B %Y}"
-
-
-def next_number(name: str, *, at_least: int = 0) -> int:
-    """A gap-free number, taken under a row lock in the caller's transaction."""
+def counter_lock(name: str) -> Counter:
+    """Lock a number counter (creating it at 0) in the caller's transaction."""
     Counter.objects.bulk_create([Counter(name=name, value=0)], ignore_conflicts=True)
-    counter = Counter.objects.select_for_update().get(name=name)
-    counter.value = max(counter.value, at_least) + 1
+    return Counter.objects.select_for_update().get(name=name)
+
+
+def _next(name: str, highest_in_use) -> int:
+    # The counter is locked before the highest number in use is read, so a number written
+    # by a transaction that committed while this one waited for the lock is seen.
+    counter = counter_lock(name)
+    counter.value = max(counter.value, highest_in_use() or 0) + 1
     counter.save(update_fields=["value"])
     return counter.value
 
 
 def next_member_number() -> int:
-    highest = Member.objects.aggregate(top=Max("member_number"))["top"] or 0
-    return next_number("member_number", at_least=highest)
+    return _next("member_number",
+                 lambda: Member.objects.aggregate(top=Max("member_number"))["top"])
 
 
 def next_certificate_number() -> int:
-    highest = ShareTransaction.objects.aggregate(top=Max("certificate_number"))["top"] or 0
-    return next_number("certificate", at_least=highest)
+    return _next("certificate", lambda: ShareTransaction.objects.aggregate(
+        top=Max("certificate_number"))["top"])
+
+
+# --- Locks -----------------------------------------------------------------------------
 
 
 def member_lock(member_id: int) -> Member:
     return Member.objects.select_for_update().get(pk=member_id)
+
+
+def members_lock(member_ids) -> dict[int, Member]:
+    """Lock several members in one statement, in ascending id (the platform's lock order,
+    docs/architecture.md), so that two writes over the same members cannot deadlock."""
+    return {m.pk: m for m in Member.objects.select_for_update().filter(
+        pk__in=sorted(set(member_ids))).order_by("pk")}
 
 
 def current_member_lock(member_id: int) -> Member:
@@ -67,9 +94,7 @@ def current_member_lock(member_id: int) -> Member:
     return member
 
 
-def withdrawable_paid_up(member: Member) -> Decimal:
-    return Holding.objects.filter(member=member, share_class__withdrawable=True).aggregate(
-        total=Sum("paid_up"))["total"] or Decimal("0")
+# --- Reading holdings -------------------------------------------------------------------
 
 
 def holding_of(member: Member, share_class: ShareClass) -> Holding | None:
@@ -81,41 +106,97 @@ def held_shares(member: Member | None, share_class: ShareClass) -> int:
     return holding.shares if holding else 0
 
 
-def allotment_headroom(*, member: Member | None, share_class: ShareClass,
-                       is_registered_society: bool = False) -> int | None:
-    """How many more shares of this class the member (or a new applicant when member is
-    None) may hold; None when there is no limit."""
-    organisation = organisation_get()
-    held = held_shares(member, share_class)
-    limits = []
-    if share_class.max_holding is not None:
-        limits.append(share_class.max_holding - held)
-    exempt = member.is_registered_society if member else is_registered_society
-    if (share_class.withdrawable and organisation is not None and organisation.is_society
-            and not exempt):
-        already = withdrawable_paid_up(member) if member else Decimal("0")
-        limits.append(int((STATUTORY_WITHDRAWABLE_CAP - already) // share_class.par_value))
-    return max(0, min(limits)) if limits else None
+def member_class_on(member: Member, on: dt.date) -> StakeholderClass:
+    """The member's class on a date: the period that covers it."""
+    period = MemberClassPeriod.objects.filter(member=member, started_on__lte=on).filter(
+        Q(ended_on__isnull=True) | Q(ended_on__gt=on)).select_related(
+        "stakeholder_class").first()
+    return period.stakeholder_class if period else member.stakeholder_class
+
+
+def _running_range(rows, on: dt.date, field: str) -> tuple:
+    """(balance on `on`, lowest balance on any date from `on`, highest from `on`) of the
+    running sum of `field` over these ledger rows."""
+    zero = Decimal("0") if field == "paid_up" else 0
+    balance = rows.filter(effective_on__lte=on).aggregate(total=Sum(field))["total"] or zero
+    low = high = start = balance
+    for row in rows.filter(effective_on__gt=on).values("effective_on").annotate(
+            total=Sum(field)).order_by("effective_on"):
+        balance += row["total"]
+        low, high = min(low, balance), max(high, balance)
+    return start, low, high
+
+
+def holding_range(member: Member, share_class: ShareClass, on: dt.date) -> tuple[int, int, int]:
+    return _running_range(ShareTransaction.objects.filter(member=member,
+                                                          share_class=share_class),
+                          on, "shares")
+
+
+def withdrawable_range(member: Member, on: dt.date) -> tuple[Decimal, Decimal, Decimal]:
+    return _running_range(ShareTransaction.objects.filter(
+        member=member, share_class__withdrawable=True), on, "paid_up")
+
+
+# --- Checks ----------------------------------------------------------------------------
+
+
+def check_date(on: dt.date, *, field: str, what: str) -> None:
+    """Dated changes take effect on their date: a date in the future is refused, so that
+    what is current today is what the register says as at today."""
+    today = timezone.localdate()
+    if on > today:
+        raise DomainError(f"{what} cannot be dated in the future: enter {long_date(today)} "
+                          "or an earlier date, and record it on the day it takes effect.",
+                          field=field)
+
+
+def check_within_membership(member: Member, on: dt.date, *, field: str, incoming: bool
+                            ) -> None:
+    if on < member.admitted_on:
+        raise DomainError(f"{member.full_name} was admitted on {long_date(member.admitted_on)}"
+                          f"; enter that date or a later one.", field=field)
+    if incoming and member.ceased_on is not None and on >= member.ceased_on:
+        raise WrongState(f"{member.full_name}'s membership ended on "
+                         f"{long_date(member.ceased_on)}; shares cannot come in after that.",
+                         field=field)
+
+
+def check_class_allows(*, member: Member, share_class: ShareClass, on: dt.date) -> None:
+    klass = member_class_on(member, on)
+    if not klass.share_classes.filter(pk=share_class.pk).exists():
+        raise NotEligible(f"Members in the {klass.name} class cannot hold {share_class.name}.",
+                          field="share_class")
+
+
+def _exempt_from_cap(member: Member | None, is_registered_society: bool) -> bool:
+    return member.is_registered_society if member else is_registered_society
 
 
 def check_allotment_limits(*, member: Member | None, share_class: ShareClass, shares: int,
-                           is_registered_society: bool = False) -> None:
-    """Refuse, in words a member understands, an allotment that would break a limit."""
+                           on: dt.date | None = None, is_registered_society: bool = False
+                           ) -> None:
+    """Refuse, in words a member understands, an allotment that would break a limit on its
+    date or on any later date. For a new applicant (no member yet) the limits apply to
+    the shares applied for; `is_registered_society` is a claim the board has confirmed."""
     organisation = organisation_get()
-    held = held_shares(member, share_class)
-    if held + shares < share_class.min_holding:
+    on = on or timezone.localdate()
+    if member is not None:
+        at_date, _low, highest = holding_range(member, share_class, on)
+    else:
+        at_date = highest = 0
+    if at_date + shares < share_class.min_holding:
         raise HoldingLimitExceeded(
             f"The minimum holding of {share_class.name} is {share_class.min_holding:,} "
             f"share{'s' if share_class.min_holding != 1 else ''} "
             f"({money(share_class.min_holding * share_class.par_value)}).")
-    exempt = member.is_registered_society if member else is_registered_society
     statutory_room = None
     if (share_class.withdrawable and organisation is not None and organisation.is_society
-            and not exempt):
-        already = withdrawable_paid_up(member) if member else Decimal("0")
+            and not _exempt_from_cap(member, is_registered_society)):
+        already = withdrawable_range(member, on)[2] if member else Decimal("0")
         statutory_room = max(Decimal("0"), STATUTORY_WITHDRAWABLE_CAP - already)
     rule_room = (None if share_class.max_holding is None
-                 else max(0, share_class.max_holding - held) * share_class.par_value)
+                 else max(0, share_class.max_holding - highest) * share_class.par_value)
     wanted = share_class.par_value * shares
     # Report whichever limit binds first; on a tie, the statutory one.
     if statutory_room is not None and wanted > statutory_room and (
@@ -123,41 +204,50 @@ def check_allotment_limits(*, member: Member | None, share_class: ShareClass, sh
         raise HoldingLimitExceeded(
             f"You can hold at most {money(STATUTORY_WITHDRAWABLE_CAP)} in withdrawable "
             f"shares; you can apply for {money(statutory_room)} more.")
-    if rule_room is not None and held + shares > share_class.max_holding:
-        room = max(0, share_class.max_holding - held)
+    if rule_room is not None and highest + shares > share_class.max_holding:
+        room = max(0, share_class.max_holding - highest)
         if share_class.max_holding == 1:
             raise HoldingLimitExceeded(
                 f"Each member may hold only one of the {share_class.name}"
-                + (", and you already hold it." if held else "."))
+                + (", and you already hold it." if highest else "."))
         raise HoldingLimitExceeded(
             f"You can hold at most {share_class.max_holding:,} {share_class.name} "
             f"({money(share_class.max_holding * share_class.par_value)}); "
             f"you can apply for {room:,} more ({money(room * share_class.par_value)}).")
 
 
-def check_class_allows(*, member: Member, share_class: ShareClass) -> None:
-    if not member.stakeholder_class.share_classes.filter(pk=share_class.pk).exists():
-        raise NotEligible(
-            f"Members in the {member.stakeholder_class.name} class cannot hold "
-            f"{share_class.name}.", field="share_class")
+# --- Writing ---------------------------------------------------------------------------
 
 
 def ledger_post(*, member: Member, share_class: ShareClass, kind: str, shares: int,
                 effective_on: dt.date, actor, consideration: Decimal = Decimal("0"),
                 certificate: bool = False, counterparty: Member | None = None,
                 reverses: ShareTransaction | None = None, reference: str = "",
-                note: str = "") -> ShareTransaction:
+                note: str = "", after_cessation: bool = False) -> ShareTransaction:
     """Append one ledger row and move the holding with it. The caller holds the member
-    lock and has checked the rules; the database still refuses a negative holding."""
+    lock and has checked the rules of the movement; whatever the caller, the row must land
+    inside the membership and leave no holding negative on any date (the database also
+    refuses a negative current holding). `after_cessation` lets shares owed to a former
+    member come back when the payment that repaid them is reversed."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("ledger_post must run inside a transaction")
+    check_date(effective_on, field="effective_on", what="A share movement")
+    check_within_membership(member, effective_on, field="effective_on",
+                            incoming=shares > 0 and not after_cessation)
     Holding.objects.bulk_create([Holding(member=member, share_class=share_class)],
                                 ignore_conflicts=True)
     holding = Holding.objects.select_for_update().get(member=member, share_class=share_class)
+    if shares < 0:
+        at_date, lowest, _high = holding_range(member, share_class, effective_on)
+        if lowest + shares < 0:
+            if at_date + shares < 0:
+                raise WrongState(f"On {long_date(effective_on)} {member.full_name} held only "
+                                 f"{at_date:,} {share_class.name}.", field="shares")
+            raise WrongState(f"{member.full_name} held {at_date:,} {share_class.name} on "
+                             f"{long_date(effective_on)}, but later entries rely on "
+                             f"{at_date - lowest:,} of them; date this on or after the last of "
+                             "those entries.", field="effective_on")
     paid_up = share_class.par_value * shares
-    if holding.shares + shares < 0:
-        raise WrongState(f"{member.full_name} holds only {holding.shares:,} "
-                         f"{share_class.name} shares.")
     entry = ShareTransaction.objects.create(
         member=member, share_class=share_class, kind=kind, shares=shares, paid_up=paid_up,
         consideration=consideration, effective_on=effective_on,
@@ -180,86 +270,83 @@ def ledger_post(*, member: Member, share_class: ShareClass, kind: str, shares: i
 def share_allot(*, actor, member: Member, share_class: ShareClass, shares: int,
                 allotted_on: dt.date, consideration: Decimal, reference: str = ""
                 ) -> ShareTransaction:
-    """Allot shares to an existing member (applications call this inside their own
-    transaction)."""
+    """Allot shares to an existing member."""
     if shares <= 0:
         raise HoldingLimitExceeded("Enter a number of shares greater than zero.")
-    with transaction.atomic():
+    with atomic():
         member = current_member_lock(member.pk)
-        check_class_allows(member=member, share_class=share_class)
-        check_allotment_limits(member=member, share_class=share_class, shares=shares)
+        check_date(allotted_on, field="allotted_on", what="An allotment")
+        check_within_membership(member, allotted_on, field="allotted_on", incoming=True)
+        check_class_allows(member=member, share_class=share_class, on=allotted_on)
+        check_allotment_limits(member=member, share_class=share_class, shares=shares,
+                               on=allotted_on)
         return ledger_post(member=member, share_class=share_class,
                            kind=TransactionKind.ALLOTMENT, shares=shares,
                            effective_on=allotted_on, actor=actor, consideration=consideration,
                            certificate=True, reference=reference)
 
 
-def share_transfer(*, actor, from_member: Member, to_member: Member, share_class: ShareClass,
-                   shares: int, transferred_on: dt.date, consideration: Decimal = Decimal("0"),
-                   note: str = "") -> tuple[ShareTransaction, ShareTransaction]:
-    if not share_class.transferable:
-        raise NotEligible(f"{share_class.name} cannot be transferred under the rules.",
-                          field="share_class")
-    if from_member.pk == to_member.pk:
-        raise NotEligible("A member cannot transfer shares to themselves.", field="to_member")
-    if shares <= 0:
-        raise HoldingLimitExceeded("Enter a number of shares greater than zero.")
-    with transaction.atomic():
-        # Lock both members in a fixed order so that two opposite transfers cannot deadlock.
-        locked = {m.pk: m for m in Member.objects.select_for_update().filter(
-            pk__in=[from_member.pk, to_member.pk]).order_by("pk")}
-        giver, receiver = locked[from_member.pk], locked[to_member.pk]
-        for person in (giver, receiver):
-            if person.ceased_on is not None:
-                raise WrongState(f"{person.full_name} is no longer a member.")
-        check_class_allows(member=receiver, share_class=share_class)
-        held = holding_of(giver, share_class)
-        if held is None or held.shares < shares:
-            raise HoldingLimitExceeded(
-                f"{giver.full_name} holds only {held.shares if held else 0:,} "
-                f"{share_class.name} shares.")
-        remaining = held.shares - shares
-        if 0 < remaining < share_class.min_holding:
-            raise HoldingLimitExceeded(
-                f"That would leave {giver.full_name} {remaining:,} shares, below the minimum "
-                f"of {share_class.min_holding:,}; transfer all of them or fewer.")
-        check_allotment_limits(member=receiver, share_class=share_class, shares=shares)
-        out = ledger_post(member=giver, share_class=share_class,
-                          kind=TransactionKind.TRANSFER_OUT, shares=-shares,
-                          effective_on=transferred_on, actor=actor, counterparty=receiver,
-                          consideration=consideration, note=note)
-        into = ledger_post(member=receiver, share_class=share_class,
-                           kind=TransactionKind.TRANSFER_IN, shares=shares,
-                           effective_on=transferred_on, actor=actor, counterparty=giver,
-                           consideration=consideration, certificate=True, note=note)
-        return out, into
-
-
 def ledger_reverse(*, actor, entry: ShareTransaction, reason: str,
                    reversed_on: dt.date | None = None) -> ShareTransaction:
-    """Correct a mistaken entry with an equal and opposite one."""
+    """Correct a mistaken entry with an equal and opposite one. Shares put back pass the
+    same checks as an allotment on that date, and what the entry recorded is undone too:
+    a reversed withdrawal payment puts the request back in the queue; a reversed allotment
+    sends its application back to "approved"; a reversed buy-back reopens its notice."""
     if not reason.strip():
         raise WrongState("Say why the entry is being reversed.", field="reason")
-    with transaction.atomic():
+    with atomic():
         member = member_lock(entry.member_id)
         entry = ShareTransaction.objects.select_for_update().get(pk=entry.pk)
+        share_class = entry.share_class
+        on = reversed_on or entry.effective_on
         if entry.kind == TransactionKind.REVERSAL:
             raise WrongState("A reversal cannot itself be reversed; record a new entry.")
         if entry.kind in (TransactionKind.TRANSFER_IN, TransactionKind.TRANSFER_OUT):
             raise WrongState("Correct a transfer by transferring the shares back, so that "
                              "both members' entries stay in step.")
-        if entry.shares < 0 and member.ceased_on is not None:
-            raise WrongState(f"{member.full_name} is no longer a member, so shares cannot "
-                             "be returned to them.")
         if ShareTransaction.objects.filter(reverses=entry).exists():
             raise WrongState("This entry has already been reversed.")
-        if entry.shares > 0:
-            held = holding_of(member, entry.share_class)
-            if held is None or held.shares < entry.shares:
-                raise WrongState("The shares from this entry have since left the holding; "
-                                 "reverse the later entries first.")
-        return ledger_post(member=member, share_class=entry.share_class,
-                           kind=TransactionKind.REVERSAL, shares=-entry.shares,
-                           effective_on=reversed_on or entry.effective_on, actor=actor,
-                           consideration=entry.consideration, reverses=entry,
-                           note=reason.strip())
+        payment = getattr(entry, "withdrawal_payment", None)
+        owed_after_leaving = payment is not None and member.ceased_on is not None
+        if entry.shares < 0 and member.ceased_on is not None and not owed_after_leaving:
+            raise WrongState(f"{member.full_name} is no longer a member, so shares cannot "
+                             "be returned to them.")
+        if entry.shares < 0 and not owed_after_leaving:
+            check_class_allows(member=member, share_class=share_class, on=on)
+            check_allotment_limits(member=member, share_class=share_class,
+                                   shares=-entry.shares, on=on)
+        reversal = ledger_post(member=member, share_class=share_class,
+                               kind=TransactionKind.REVERSAL, shares=-entry.shares,
+                               effective_on=on, actor=actor,
+                               consideration=entry.consideration, reverses=entry,
+                               note=reason.strip(), after_cessation=owed_after_leaving)
+        _undo_what_the_entry_recorded(actor=actor, entry=entry, reason=reason.strip())
+        return reversal
+
+
+def _undo_what_the_entry_recorded(*, actor, entry: ShareTransaction, reason: str) -> None:
+    payment = getattr(entry, "withdrawal_payment", None)
+    if payment is not None:
+        request = payment.request
+        request.shares_paid -= payment.shares
+        request.status = WithdrawalStatus.QUEUED
+        request.note = f"payment of {money(payment.amount)} reversed: {reason}"[:300]
+        request.save(update_fields=["shares_paid", "status", "note"])
+        audit_record(actor=actor, action="withdrawal.payment_reversed", target=request,
+                     changes={"payment_id": payment.pk, "shares": payment.shares,
+                              "amount": payment.amount})
+    application = Application.objects.filter(allotment=entry).first()
+    if application is not None:
+        application.status = ApplicationStatus.APPROVED
+        application.allotment = None
+        application.save(update_fields=["status", "allotment"])
+        audit_record(actor=actor, action="application.allotment_reversed",
+                     target=application, changes={"entry_id": entry.pk, "reason": reason})
+    notice = SaleNotice.objects.filter(transaction=entry).first()
+    if notice is not None:
+        notice.status = SaleNotice.Status.OPEN
+        notice.transaction = None
+        notice.completed_on = None
+        notice.save(update_fields=["status", "transaction", "completed_on"])
+        audit_record(actor=actor, action="sale_notice.reopened", target=notice,
+                     changes={"entry_id": entry.pk, "reason": reason})

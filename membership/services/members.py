@@ -1,30 +1,45 @@
-"""Changes to a member's entry: class changes and cessation. History is kept: nothing is
-deleted."""
+"""Changes to a member's entry: class changes, the board's confirmation that a member is a
+registered society, and leaving. History is kept: nothing is deleted."""
 
 import datetime as dt
 
-from django.db import transaction
+from django.db.models import Max
 
 from governance.exceptions import DomainError
+from governance.formatting import long_date
+from governance.selectors import organisation_get
 from governance.services import audit_record
+from governance.transactions import atomic
 
 from ..exceptions import WrongState
 from ..models import (
     CessationReason,
     Member,
     MemberClassPeriod,
+    MemberKind,
+    ShareClass,
     StakeholderClass,
     TransactionKind,
+    WithdrawalReason,
     WithdrawalRequest,
-    WithdrawalStatus,
 )
-from .ledger import current_member_lock, ledger_post, long_date, member_lock
+from .ledger import (
+    check_date,
+    current_member_lock,
+    holding_range,
+    ledger_post,
+    member_lock,
+)
+from .queue import queued_shares, withdrawal_enqueue
 
 
 def member_change_class(*, actor, member: Member, stakeholder_class: StakeholderClass,
                         changed_on: dt.date) -> Member:
-    with transaction.atomic():
+    """Move a member to another class from a date. The date cannot be in the future, and
+    the new class must allow every share class the member holds from that date on."""
+    with atomic():
         member = current_member_lock(member.pk)
+        check_date(changed_on, field="changed_on", what="A change of class")
         if member.stakeholder_class_id == stakeholder_class.pk:
             raise DomainError(f"{member.full_name} is already in the {stakeholder_class.name} "
                               "class.", field="stakeholder_class")
@@ -35,11 +50,13 @@ def member_change_class(*, actor, member: Member, stakeholder_class: Stakeholder
                               "when the member joined their current class.",
                               field="changed_on")
         allowed = set(stakeholder_class.share_classes.values_list("pk", flat=True))
-        held = member.holdings.filter(shares__gt=0).exclude(share_class__in=allowed)
-        if held.exists():
-            raise DomainError(f"Members of the {stakeholder_class.name} class cannot hold "
-                              f"{held.first().share_class.name}; transfer or withdraw them "
-                              "first.", field="stakeholder_class")
+        for share_class in ShareClass.objects.filter(
+                transactions__member=member).exclude(pk__in=allowed).distinct():
+            if holding_range(member, share_class, changed_on)[2] > 0:
+                raise DomainError(f"Members of the {stakeholder_class.name} class cannot hold "
+                                  f"{share_class.name}, and {member.full_name} holds them on "
+                                  f"or after {long_date(changed_on)}; transfer or withdraw "
+                                  "them first.", field="stakeholder_class")
         current.ended_on = changed_on
         current.save(update_fields=["ended_on"])
         MemberClassPeriod.objects.create(member=member, stakeholder_class=stakeholder_class,
@@ -52,47 +69,98 @@ def member_change_class(*, actor, member: Member, stakeholder_class: Stakeholder
         return member
 
 
+def member_confirm_registered_society(*, actor, member: Member, registration_number: str,
+                                      confirmed_on: dt.date, minute_reference: str) -> Member:
+    """The board has checked the public register: this organisation member is itself a
+    registered society, so the £100,000 limit on withdrawable shares does not apply
+    (CCBSA s.24)."""
+    if not registration_number.strip():
+        raise DomainError("Enter the society's registration number (the FCA's mutuals "
+                          "register shows it).", field="registration_number")
+    if not minute_reference.strip():
+        raise DomainError("Enter the minute reference of the board's decision.",
+                          field="minute_reference")
+    with atomic():
+        member = current_member_lock(member.pk)
+        check_date(confirmed_on, field="confirmed_on", what="The board's confirmation")
+        if member.kind != MemberKind.ORGANISATION:
+            raise DomainError(f"{member.full_name} is an individual; only an organisation can "
+                              "be a registered society.", field="registration_number")
+        member.society_registration_number = registration_number.strip()
+        member.registered_society_confirmed_on = confirmed_on
+        member.registered_society_minute = minute_reference.strip()
+        member.save(update_fields=["society_registration_number",
+                                   "registered_society_confirmed_on",
+                                   "registered_society_minute"])
+        audit_record(actor=actor, action="member.registered_society_confirmed", target=member,
+                     changes={"registration_number": member.society_registration_number,
+                              "confirmed_on": confirmed_on, "minute": minute_reference})
+        return member
+
+
+def _check_cessation_date(member: Member, ceased_on: dt.date) -> None:
+    check_date(ceased_on, field="ceased_on", what="The end of a membership")
+    if ceased_on < member.admitted_on:
+        raise DomainError(f"A membership cannot end before it began "
+                          f"({long_date(member.admitted_on)}).", field="ceased_on")
+    latest = {
+        "the last entry in the share ledger": member.transactions.aggregate(
+            d=Max("effective_on"))["d"],
+        "the start of the member's current class": member.class_periods.aggregate(
+            d=Max("started_on"))["d"],
+        "the member's last withdrawal request": member.withdrawals.aggregate(
+            d=Max("requested_on"))["d"],
+    }
+    for what, day in latest.items():
+        if day is not None and ceased_on < day:
+            raise DomainError(f"The membership cannot end before {what} "
+                              f"({long_date(day)}); enter that date or a later one.",
+                              field="ceased_on")
+
+
 def member_cease(*, actor, member: Member, ceased_on: dt.date, reason: str,
                  note: str = "") -> Member:
-    """End a membership. Withdrawable shares are repaid (to the estate on death);
-    other shares are cancelled (expulsion: forfeited) and the money goes to reserves.
-    Waiting withdrawals are cancelled. The entry stays in the register with its date."""
-    from .withdrawals import _repay, check_can_receive_payment
-
+    """End a membership on a date (not in the future, and not before anything already in
+    the member's history). Withdrawable shares are repaid through the withdrawal queue,
+    under the same notice period, suspension, order and solvency rules as any withdrawal
+    (to the estate on death): until then the entry reads "ceased, repayment pending".
+    Other shares are cancelled, or forfeited on expulsion, and the money goes to reserves.
+    A member under 16 can leave; only the payment waits until they can give a receipt."""
     if reason not in CessationReason.values:
         raise DomainError("Choose why the membership ends.", field="reason")
     if reason == CessationReason.EXPELLED and not note.strip():
         raise DomainError("Record the decision to expel (meeting and minute reference).",
                           field="note")
-    with transaction.atomic():
+    with atomic():
         member = member_lock(member.pk)
         if member.ceased_on is not None:
             raise WrongState(f"{member.full_name}'s membership already ended on "
                              f"{long_date(member.ceased_on)}.")
-        if ceased_on < member.admitted_on:
-            raise DomainError("A membership cannot end before it began.", field="ceased_on")
+        _check_cessation_date(member, ceased_on)
+        payee = f"the estate of {member.full_name}" if reason == CessationReason.DIED else ""
         for holding in member.holdings.filter(shares__gt=0).select_related("share_class"):
             share_class = holding.share_class
+            if share_class.sale_notice_days is not None and reason not in (
+                    CessationReason.SHARES_SOLD, CessationReason.DIED):
+                raise WrongState(
+                    f"{member.full_name} holds {share_class.name}, which the articles say "
+                    "must be sold when a member leaves: record a notice to sell instead.")
             if share_class.withdrawable:
-                if reason != CessationReason.DIED:
-                    check_can_receive_payment(member, ceased_on)
-                _repay(actor=actor, member=member, share_class=share_class,
-                       shares=holding.shares, on=ceased_on, reference="cessation",
-                       note="repaid to the estate" if reason == CessationReason.DIED
-                       else "repaid on leaving")
+                owed = holding.shares - queued_shares(member, share_class)
+                if owed > 0:
+                    withdrawal_enqueue(actor=actor, member=member, share_class=share_class,
+                                       shares=owed, requested_on=ceased_on,
+                                       reason=WithdrawalReason.ON_LEAVING, payee=payee)
             else:
                 kind = (TransactionKind.FORFEITURE if reason == CessationReason.EXPELLED
                         else TransactionKind.CANCELLATION)
                 ledger_post(member=member, share_class=share_class, kind=kind,
                             shares=-holding.shares, effective_on=ceased_on, actor=actor,
                             reference="cessation", note="cancelled; value to reserves")
-        for waiting in WithdrawalRequest.objects.filter(member=member,
-                                                         status=WithdrawalStatus.QUEUED):
-            waiting.status = WithdrawalStatus.CANCELLED
-            waiting.note = "membership ended"
-            waiting.save(update_fields=["status", "note"])
-        MemberClassPeriod.objects.filter(member=member, ended_on__isnull=True).update(
-            ended_on=ceased_on if ceased_on > member.admitted_on else None)
+        if payee:
+            WithdrawalRequest.objects.filter(member=member, payee="").update(payee=payee)
+        MemberClassPeriod.objects.filter(member=member, ended_on__isnull=True,
+                                         started_on__lt=ceased_on).update(ended_on=ceased_on)
         member.ceased_on = ceased_on
         member.cessation_reason = reason
         member.cessation_note = note.strip()
@@ -100,3 +168,25 @@ def member_cease(*, actor, member: Member, ceased_on: dt.date, reason: str,
         audit_record(actor=actor, action="member.ceased", target=member, changes={
             "ceased_on": ceased_on, "reason": reason, "note": note})
         return member
+
+
+def member_cease_if_below_minimum(*, actor, member: Member, share_class: ShareClass,
+                                  on: dt.date, after: str, reason: str | None = None) -> bool:
+    """After shares leave a holding: a member left with no shares at all, or below the
+    class minimum where the rules end membership then, leaves the register. Returns
+    whether they did."""
+    if Member.objects.filter(pk=member.pk, ceased_on__isnull=False).exists():
+        return False
+    remaining = holding_range(member, share_class, on)[0]
+    if remaining >= share_class.min_holding:
+        return False
+    organisation = organisation_get()
+    if remaining and not (organisation and organisation.membership_ends_below_minimum):
+        return False
+    if member.holdings.exclude(share_class=share_class).filter(shares__gt=0).exists():
+        return False
+    member_cease(actor=actor, member=member, ceased_on=on,
+                 reason=reason or (CessationReason.WITHDREW_ALL if remaining == 0
+                                   else CessationReason.BELOW_MINIMUM),
+                 note=f"after {after}")
+    return True

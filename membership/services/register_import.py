@@ -13,30 +13,34 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
+from django.utils import timezone
 
 from governance.exceptions import DomainError
 from governance.selectors import organisation_get
 from governance.services import audit_record, audit_record_many
+from governance.transactions import atomic
 
 from ..models import (
     CessationReason,
-    Counter,
     Holding,
     ImportRun,
     Member,
     MemberClassPeriod,
+    MemberKind,
     ShareClass,
     ShareTransaction,
     StakeholderClass,
     TransactionKind,
 )
-from .ledger import STATUTORY_WITHDRAWABLE_CAP, next_number
+from .ledger import STATUTORY_WITHDRAWABLE_CAP, counter_lock
 
 REQUIRED = ["member_number", "full_name", "address", "stakeholder_class", "admitted_on"]
-OPTIONAL = ["email", "date_of_birth", "share_class", "shares", "ceased_on",
-            "is_registered_society"]
+OPTIONAL = ["email", "date_of_birth", "share_class", "shares", "ceased_on", "kind",
+            "society_registration_number"]
 MAX_ROWS = 200_000
 
 
@@ -53,7 +57,8 @@ class ImportRow:
     shares: int
     admitted_on: dt.date
     ceased_on: dt.date | None
-    is_registered_society: bool
+    kind: str
+    society_registration_number: str
 
 
 @dataclass
@@ -148,7 +153,7 @@ def register_import_check(*, name: str, content: bytes,
         return report
     organisation = organisation_get()
     lookups = _Lookups()
-    today = dt.date.today()
+    today = timezone.localdate()
     existing = {m.member_number: m for m in Member.objects.filter(
         member_number__in=[int(r["member_number"]) for _, r in rows
                            if str(r.get("member_number", "")).strip().isdigit()])}
@@ -184,6 +189,8 @@ def register_import_check(*, name: str, content: bytes,
         admitted, ceased = dates.get("admitted_on"), dates.get("ceased_on")
         if admitted and admitted > today:
             problems.append("admitted on is in the future")
+        if ceased and ceased > today:
+            problems.append("ceased on is in the future")
         if admitted and ceased and ceased < admitted:
             problems.append("ceased on is before admitted on")
         stakeholder = lookups.stakeholder.get(value("stakeholder_class").lower())
@@ -205,11 +212,17 @@ def register_import_check(*, name: str, content: bytes,
                     shares > share_class.max_holding:
                 problems.append(f"{shares:,} shares is above the maximum of "
                                 f"{share_class.max_holding:,}")
-            is_society = value("is_registered_society").lower() in ("yes", "y", "true", "1")
             if (share_class and share_class.withdrawable and organisation
-                    and organisation.is_society and not is_society
+                    and organisation.is_society and not ceased
                     and share_class.par_value * shares > STATUTORY_WITHDRAWABLE_CAP):
-                problems.append("holding is above the £100,000 limit on withdrawable shares")
+                problems.append("holding is above the £100,000 limit on withdrawable shares "
+                                "(a member that is a registered society is confirmed by the "
+                                "board after the import, then may buy more)")
+        kind = value("kind").lower() or MemberKind.PERSON
+        if kind not in MemberKind.values:
+            problems.append("kind must be person or organisation")
+        if value("society_registration_number") and kind != MemberKind.ORGANISATION:
+            problems.append("only an organisation can be a registered society")
         if number is not None and number in existing and not problems:
             member = existing[number]
             if member.full_name == value("full_name") and member.admitted_on == admitted:
@@ -225,8 +238,7 @@ def register_import_check(*, name: str, content: bytes,
             address=value("address"), email=value("email").lower(),
             date_of_birth=dates.get("date_of_birth"), stakeholder_class=stakeholder,
             share_class=share_class, shares=shares, admitted_on=admitted, ceased_on=ceased,
-            is_registered_society=value("is_registered_society").lower()
-            in ("yes", "y", "true", "1")))
+            kind=kind, society_registration_number=value("society_registration_number")))
     return report
 
 
@@ -237,8 +249,8 @@ def _create_members(*, actor, rows: list[ImportRow], progress: Progress) -> None
     progress("writing members", 0, 5)
     members = Member.objects.bulk_create([Member(
         member_number=row.member_number, full_name=row.full_name, address=row.address,
-        email=row.email, date_of_birth=row.date_of_birth,
-        is_registered_society=row.is_registered_society,
+        email=row.email, date_of_birth=row.date_of_birth, kind=row.kind,
+        society_registration_number=row.society_registration_number,
         stakeholder_class=row.stakeholder_class, admitted_on=row.admitted_on,
         ceased_on=row.ceased_on, email_purpose="Notices" if row.email else "",
         cessation_reason=CessationReason.RESIGNED if row.ceased_on else "",
@@ -251,10 +263,11 @@ def _create_members(*, actor, rows: list[ImportRow], progress: Progress) -> None
     ) for member, row in zip(members, rows, strict=True)], batch_size=2000)
     with_shares = [(m, r) for m, r in zip(members, rows, strict=True)
                    if r.share_class and r.shares]
-    first_certificate = next_number("certificate", at_least=ShareTransaction.objects.aggregate(
-        top=Max("certificate_number"))["top"] or 0)
-    Counter.objects.filter(name="certificate").update(
-        value=first_certificate + len(with_shares) - 1)
+    certificates = counter_lock("certificate")
+    first_certificate = max(certificates.value, ShareTransaction.objects.aggregate(
+        top=Max("certificate_number"))["top"] or 0) + 1
+    certificates.value = first_certificate + len(with_shares) - 1
+    certificates.save(update_fields=["value"])
     entries, holdings = [], []
     recorded_by = getattr(actor, "pk", None)
     for offset, (member, row) in enumerate(with_shares):
@@ -299,14 +312,18 @@ def register_import_apply(*, actor, name: str, content: bytes, run: ImportRun | 
     report = register_import_check(name=name, content=content, progress=progress)
     if not report.ok:
         return report
-    with transaction.atomic():
-        # Take the member-number lock, then check again: another import may have run since.
-        next_number("member_number")
+    with atomic():
+        # Take the member-number lock, then check again: another import or an admission
+        # may have used a number since. Admissions wait for this lock, and read the highest
+        # number in use only once they hold it.
+        numbers = counter_lock("member_number")
         report = register_import_check(name=name, content=content, progress=progress)
         if not report.ok:
             transaction.set_rollback(True)
             return report
         _create_members(actor=actor, rows=report.to_create, progress=progress)
+        numbers.value = max([numbers.value] + [row.member_number for row in report.to_create])
+        numbers.save(update_fields=["value"])
         if run is None:
             run = ImportRun.objects.create(
                 file_name=name[:200], file_sha256=hashlib.sha256(content).hexdigest(),
@@ -320,7 +337,7 @@ def register_import_apply(*, actor, name: str, content: bytes, run: ImportRun | 
 
 def register_import_start(*, actor, name: str, content: bytes) -> ImportRun:
     """Queue a real import for a worker; the page for the run shows its progress."""
-    with transaction.atomic():
+    with atomic():
         run = ImportRun.objects.create(
             file_name=name[:200], file_sha256=hashlib.sha256(content).hexdigest(),
             content=content, applied_by_id=getattr(actor, "pk", None))
@@ -341,11 +358,6 @@ def register_import_run(*, run_id: int, stale_after_seconds: int) -> bool:
     """Run a queued import (the Celery task calls this). Safe to run twice: the run is
     claimed with a compare-and-set, and one left `running` by a worker that died is
     claimed again only after the task time limit has passed."""
-    from django.contrib.auth import get_user_model
-    from django.core.cache import cache
-    from django.db.models import Q
-    from django.utils import timezone
-
     now = timezone.now()
     claimed = ImportRun.objects.filter(pk=run_id).filter(
         Q(status=ImportRun.Status.QUEUED) | Q(

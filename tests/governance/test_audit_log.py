@@ -107,8 +107,9 @@ def test_rehashed_forgery_is_detected(users):
 
 def test_request_address_is_recorded(client, users):
     client.force_login(users["secretary"])
-    client.post("/office/officers/", {"full_name": "Ada Lovelace", "email": "ada@example.org",
-                                      "role": "board", "started_on": "2025-06-01"},
+    client.post("/office/officers/appoint/", {"full_name": "Ada Lovelace",
+                                              "email": "ada@example.org", "role": "board",
+                                              "started_on": "2025-06-01"},
                 REMOTE_ADDR="192.0.2.10", HTTP_USER_AGENT="TestAgent/1.0")
     event = AuditEvent.objects.get(action="officer.appointed")
     assert event.ip_address == "192.0.2.10"

@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import pytest
 
-from governance.models import LegalForm, Organisation
+from governance.models import AssetLock, LegalForm, Organisation
 from membership.models import MemberClassPeriod
 from tests.factories import MemberFactory, ShareClassFactory, StakeholderClassFactory, UserFactory
 
@@ -12,7 +12,7 @@ from tests.factories import MemberFactory, ShareClassFactory, StakeholderClassFa
 def society(db):
     return Organisation.objects.create(
         name="Test Society", legal_form=LegalForm.COMMUNITY_BENEFIT_SOCIETY,
-        statutory_asset_lock=True, minimum_age=None)
+        asset_lock=AssetLock.STATUTORY, minimum_age=None)
 
 
 @pytest.fixture

@@ -14,9 +14,10 @@ from membership.models import (
     WithdrawalStatus,
 )
 from membership.selectors import holdings_replayed
-from membership.services.ledger import ledger_reverse, share_allot, share_transfer
+from membership.services.ledger import ledger_reverse, share_allot
 from membership.services.members import member_cease, member_change_class
-from membership.services.withdrawals import withdrawal_pay, withdrawal_request
+from membership.services.transfers import share_transfer
+from membership.services.withdrawals import withdrawal_pay, withdrawal_request, withdrawals_pay
 from tests.factories import ShareClassFactory, StakeholderClassFactory
 
 pytestmark = pytest.mark.django_db
@@ -102,8 +103,13 @@ def test_transfer_only_to_someone_eligible_to_hold_the_class(society, transferab
                        share_class=transferable, shares=5, transferred_on=D(2025, 1, 1))
 
 
-def test_death_repays_withdrawable_shares_to_the_estate(society, pounds, transferable,
-                                                        make_member, officer):
+def pay(officer, request, on):
+    return withdrawal_pay(actor=officer, withdrawal=request, paid_on=on,
+                          minute_reference="BM test")
+
+
+def test_death_repays_withdrawable_shares_to_the_estate_through_the_queue(
+        society, pounds, transferable, make_member, officer):
     member = make_member(date_of_birth=D(2012, 5, 1))  # under 16: the estate still gets paid
     allot(officer, member, pounds, 300)
     allot(officer, member, transferable, 5)
@@ -111,13 +117,16 @@ def test_death_repays_withdrawable_shares_to_the_estate(society, pounds, transfe
                  reason=CessationReason.DIED)
     member.refresh_from_db()
     assert member.ceased_on == D(2025, 5, 1)
-    rows = {r.kind: r for r in ShareTransaction.objects.filter(member=member,
-                                                              effective_on=D(2025, 5, 1))}
-    assert rows["withdrawal"].consideration == Decimal("300.00")
-    assert rows["withdrawal"].note == "repaid to the estate"
-    assert rows["cancellation"].shares == -5
-    assert all(h.shares == 0 for h in member.holdings.all())
+    assert ShareTransaction.objects.get(member=member, kind="cancellation").shares == -5
+    owed = member.withdrawals.get()
+    assert (owed.shares, owed.reason, owed.eligible_on) == (300, "on_leaving", D(2025, 8, 1))
+    assert owed.payee == f"the estate of {member.full_name}"
     assert member.class_periods.get().ended_on == D(2025, 5, 1)
+    pay(officer, owed, D(2025, 8, 1))
+    entry = ShareTransaction.objects.get(member=member, kind="withdrawal")
+    assert entry.consideration == Decimal("300.00")
+    assert entry.note == f"repaid to the estate of {member.full_name}"
+    assert all(h.shares == 0 for h in member.holdings.all())
 
 
 def test_expulsion_needs_the_decision_and_forfeits_non_withdrawable_shares(
@@ -137,7 +146,7 @@ def test_withdrawing_everything_ends_the_membership(society, pounds, make_member
     allot(officer, member, pounds, 50)
     request = withdrawal_request(actor=officer, member=member, share_class=pounds, shares=50,
                                  requested_on=D(2025, 1, 6))
-    withdrawal_pay(actor=officer, withdrawal=request, paid_on=D(2025, 4, 6))
+    pay(officer, request, D(2025, 4, 6))
     member.refresh_from_db()
     assert member.ceased_on == D(2025, 4, 6)
     assert member.cessation_reason == CessationReason.WITHDREW_ALL
@@ -151,13 +160,19 @@ def test_falling_below_the_minimum_ends_the_membership_when_the_rules_say_so(
     allot(officer, member, pounds, 15)
     request = withdrawal_request(actor=officer, member=member, share_class=pounds, shares=8,
                                  requested_on=D(2025, 1, 6))
-    withdrawal_pay(actor=officer, withdrawal=request, paid_on=D(2025, 4, 6))
+    pay(officer, request, D(2025, 4, 6))
     member.refresh_from_db()
     assert member.cessation_reason == CessationReason.BELOW_MINIMUM
-    assert Holding.objects.get(member=member).shares == 0  # the rest repaid too
+    # The 7 shares left are owed to the former member, through the queue.
+    owed = member.withdrawals.get(reason="on_leaving")
+    assert owed.shares == 7 and Holding.objects.get(member=member).shares == 7
+    withdrawals_pay(actor=officer, paid_on=D(2025, 7, 6), solvency_confirmed=True,
+                    minute_reference="BM 2025/7")
+    assert Holding.objects.get(member=member).shares == 0
 
 
-def test_cessation_cancels_waiting_withdrawals(society, pounds, make_member, officer):
+def test_on_leaving_a_waiting_withdrawal_keeps_its_place_and_the_rest_joins_the_queue(
+        society, pounds, make_member, officer):
     member = make_member()
     allot(officer, member, pounds, 50)
     request = withdrawal_request(actor=officer, member=member, share_class=pounds, shares=20,
@@ -165,7 +180,10 @@ def test_cessation_cancels_waiting_withdrawals(society, pounds, make_member, off
     member_cease(actor=officer, member=member, ceased_on=D(2025, 2, 1),
                  reason=CessationReason.RESIGNED)
     request.refresh_from_db()
-    assert request.status == WithdrawalStatus.CANCELLED
+    assert request.status == WithdrawalStatus.QUEUED
+    rest = member.withdrawals.get(reason="on_leaving")
+    assert (rest.shares, rest.requested_on, rest.eligible_on) == (30, D(2025, 2, 1),
+                                                                 D(2025, 5, 1))
 
 
 def test_class_change_is_dated_and_kept(society, pounds, make_member, officer):

@@ -18,7 +18,7 @@ def classes(users):
     shares = ShareClassFactory(code="ordinary", name="Ordinary shares", max_holding=20000)
     community = StakeholderClassFactory(slug="community", name="Community")
     community.share_classes.add(shares)
-    users["member"].member.stakeholder_class.share_classes.add(shares)
+    users["member"].members.get().stakeholder_class.share_classes.add(shares)
     return shares, community
 
 
@@ -45,21 +45,23 @@ def test_application_to_admitted_member_through_the_pages(client, users, classes
     assert application.status == ApplicationStatus.SUBMITTED
 
     client.force_login(users["board"])
-    url = reverse("membership:application", args=[application.pk])
-    assert client.post(url, {"action": "pay", "method": "cash", "reference": "R",
-                             "amount": "30.00", "received_on": "2025-05-02"}).status_code == 404
-    client.post(url, {"action": "decide", "decision": "approve", "decided_on": "2025-05-01",
-                      "minute_reference": "BM 25/05"})
+    pay_url = reverse("membership:application_payment", args=[application.pk])
+    assert client.post(pay_url, {"method": "cash", "reference": "R", "amount": "30.00",
+                                 "received_on": "2025-05-02"}).status_code == 403
+    client.post(reverse("membership:application_decide", args=[application.pk]),
+                {"decision": "approve", "decided_on": "2025-05-01",
+                 "minute_reference": "BM 25/05"})
     client.force_login(users["secretary"])
-    wrong = client.post(url, {"action": "pay", "method": "bank_transfer", "reference": "FPS 9",
-                              "amount": "3.00", "received_on": "2025-05-02"})
+    wrong = client.post(pay_url, {"method": "bank_transfer", "reference": "FPS 9",
+                                  "amount": "3.00", "received_on": "2025-05-02"})
     assert wrong.status_code == 400 and "must be £30.00" in wrong.content.decode()
-    pay = {"action": "pay", "method": "bank_transfer", "reference": "FPS 9", "amount": "30.00",
+    pay = {"method": "bank_transfer", "reference": "FPS 9", "amount": "30.00",
            "received_on": "2025-05-02"}
-    assert client.post(url, pay).status_code == 302
-    again = client.post(url, pay)  # a second submission says so and records nothing
+    assert client.post(pay_url, pay).status_code == 302
+    again = client.post(pay_url, pay)  # a second submission says so and records nothing
     assert again.status_code == 400 and "already recorded" in again.content.decode()
-    response = client.post(url, {"action": "allot", "allotted_on": "2025-05-03"}, follow=True)
+    response = client.post(reverse("membership:application_allot", args=[application.pk]),
+                           {"allotted_on": "2025-05-03"}, follow=True)
     assert "member number" in response.content.decode()
     member = Member.objects.get(email="nia@example.org")
     assert ShareTransaction.objects.get(member=member).shares == 30
@@ -79,7 +81,7 @@ def test_member_portal_shows_only_their_own_data(client, users, classes):
     from membership.services.ledger import share_allot
 
     shares, _community = classes
-    mine = share_allot(actor=users["secretary"], member=users["member"].member,
+    mine = share_allot(actor=users["secretary"], member=users["member"].members.get(),
                        share_class=shares, shares=12, allotted_on=dt.date(2025, 1, 2),
                        consideration=Decimal("12"))
     client.force_login(users["member"])

@@ -9,10 +9,14 @@ from django.urls import reverse
 from governance.models import AuditEvent
 from membership.models import CessationReason
 from membership.selectors import register_count, register_export_chunks, register_page
-from membership.services.inspection import add_working_days, inspection_request_record
+from membership.services.inspection import inspection_request_record
 from membership.services.ledger import share_allot
 from membership.services.members import member_cease, member_change_class
-from membership.services.withdrawals import withdrawal_pay, withdrawal_request
+from membership.services.withdrawals import (
+    withdrawal_pay,
+    withdrawal_request,
+    withdrawals_pay,
+)
 from tests.factories import StakeholderClassFactory
 
 pytestmark = pytest.mark.django_db
@@ -36,9 +40,13 @@ def history(society, pounds, community, make_member, officer):
                         changed_on=D(2022, 7, 1))
     request = withdrawal_request(actor=officer, member=ann, share_class=pounds, shares=30,
                                  requested_on=D(2023, 9, 1))
-    withdrawal_pay(actor=officer, withdrawal=request, paid_on=D(2023, 12, 1))
+    withdrawal_pay(actor=officer, withdrawal=request, paid_on=D(2023, 12, 1),
+                   minute_reference="BM 2023/12")
     member_cease(actor=officer, member=cat, ceased_on=D(2024, 2, 1),
                  reason=CessationReason.RESIGNED)
+    # Cat's 5 shares are repaid when the notice has run, three months after leaving.
+    withdrawals_pay(actor=officer, paid_on=D(2024, 5, 1), solvency_confirmed=True,
+                    minute_reference="BM 2024/5")
     return {"ann": ann, "ben": ben, "cat": cat, "staff": staff, "community": community}
 
 
@@ -55,6 +63,8 @@ def test_register_as_at_dates_replays_the_history(history):
     assert numbers(register_page(on=D(2024, 6, 1))) == [(1, "Community", 120), (2, "Staff", 20)]
     ceased = register_page(on=D(2024, 6, 1), status="ceased")
     assert numbers(ceased) == [(3, "Community", 0)] and ceased[0].ceased_on == D(2024, 2, 1)
+    # Between leaving and repayment the former member's shares are still theirs, owed.
+    assert numbers(register_page(on=D(2024, 3, 1), status="ceased")) == [(3, "Community", 5)]
     assert numbers(register_page(on=D(2024, 1, 31), status="ceased")) == []
 
 
@@ -124,14 +134,21 @@ def test_members_inspect_the_register_without_holdings_and_it_is_logged(client, 
 def test_company_inspection_requests_are_due_in_five_working_days(db, officer):
     from governance.models import LegalForm, Organisation
 
-    Organisation.objects.create(name="Care CIC", legal_form=LegalForm.CIC_SHARES)
+    organisation = Organisation.objects.create(name="Care CIC", legal_form=LegalForm.CIC_SHARES)
     # Thursday 17 April 2025: Good Friday and Easter Monday are bank holidays.
-    assert add_working_days(D(2025, 4, 17), 5) == D(2025, 4, 28)
     request = inspection_request_record(
         actor=officer, requester_name="A Researcher", requester_address="1 Road",
         purpose="academic study", disclosure="no one", is_member=False,
         received_on=D(2025, 4, 17))
     assert request.due_on == D(2025, 4, 28)
+    # In Scotland Easter Monday is not a bank holiday: the same request is due a day sooner.
+    organisation.nation = "scotland"
+    organisation.save()
+    scottish = inspection_request_record(
+        actor=officer, requester_name="A Researcher", requester_address="1 Road",
+        purpose="academic study", disclosure="no one", is_member=False,
+        received_on=D(2025, 4, 17))
+    assert scottish.due_on == D(2025, 4, 25)
     from governance.exceptions import DomainError
 
     with pytest.raises(DomainError, match="disclosed"):

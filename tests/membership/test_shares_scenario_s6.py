@@ -8,11 +8,12 @@ import pytest
 
 from membership.exceptions import HoldingLimitExceeded, WithdrawalRefused, WithdrawalsSuspended
 from membership.models import Holding, ShareTransaction, WithdrawalStatus
+from membership.services.classes import share_class_write_down
 from membership.services.ledger import share_allot
 from membership.services.withdrawals import (
     withdrawal_pay,
     withdrawal_request,
-    withdrawals_pay_due,
+    withdrawals_pay,
 )
 
 pytestmark = pytest.mark.django_db
@@ -40,7 +41,9 @@ def test_s6a_application_over_the_cap_is_refused_with_the_room_left(society, pou
 def test_s6b_a_registered_society_member_is_not_capped(society, pounds, make_member, officer):
     pounds.max_holding = None
     pounds.save()
-    member = make_member(is_registered_society=True)
+    member = make_member(kind="organisation", society_registration_number="RS007000",
+                         registered_society_confirmed_on=dt.date(2024, 1, 20),
+                         registered_society_minute="BM 2024/1")
     share_allot(actor=officer, member=member, share_class=pounds, shares=99_500,
                 allotted_on=dt.date(2024, 2, 1), consideration=Decimal("99500"))
     share_allot(actor=officer, member=member, share_class=pounds, shares=1_000,
@@ -68,12 +71,15 @@ def test_s6d_notice_period_and_suspension_queue_the_request_and_pay_nothing(
     society.withdrawals_suspended = True
     society.save()
     with pytest.raises(WithdrawalsSuspended):
-        withdrawal_pay(actor=officer, withdrawal=request, paid_on=dt.date(2025, 6, 2))
-    assert withdrawals_pay_due(actor=officer, paid_on=dt.date(2025, 6, 2),
-                               solvency_confirmed=True) == []
+        withdrawal_pay(actor=officer, withdrawal=request, paid_on=dt.date(2025, 6, 2),
+                       minute_reference="BM 2025/6")
+    result = withdrawals_pay(actor=officer, paid_on=dt.date(2025, 6, 2),
+                             solvency_confirmed=True, minute_reference="BM 2025/6")
+    assert result.paid == [] and result.batch.total == Decimal("0")
+    assert [(r.pk, why) for r, why in result.held_back] == [
+        (request.pk, "withdrawals are suspended")]
     request.refresh_from_db()
-    assert request.status == WithdrawalStatus.QUEUED
-    assert request.amount_paid == Decimal("0")
+    assert request.status == WithdrawalStatus.QUEUED and request.shares_paid == 0
     assert holding(member, pounds).shares == 3_000
 
 
@@ -83,12 +89,12 @@ def test_s6d_not_paid_before_the_notice_period_ends(society, pounds, make_member
                 allotted_on=dt.date(2024, 2, 1), consideration=Decimal("3000"))
     request = withdrawal_request(actor=officer, member=member, share_class=pounds,
                                  shares=2_000, requested_on=dt.date(2025, 3, 1))
-    assert withdrawals_pay_due(actor=officer, paid_on=dt.date(2025, 5, 31),
-                               solvency_confirmed=True) == []
-    paid = withdrawals_pay_due(actor=officer, paid_on=dt.date(2025, 6, 1),
-                               solvency_confirmed=True)
-    assert [w.pk for w in paid] == [request.pk]
-    assert paid[0].amount_paid == Decimal("2000.00")
+    assert withdrawals_pay(actor=officer, paid_on=dt.date(2025, 5, 31),
+                           solvency_confirmed=True, minute_reference="BM 1").paid == []
+    paid = withdrawals_pay(actor=officer, paid_on=dt.date(2025, 6, 1),
+                           solvency_confirmed=True, minute_reference="BM 2").paid
+    assert [p.request_id for p in paid] == [request.pk]
+    assert paid[0].amount == Decimal("2000.00")
     assert holding(member, pounds).shares == 1_000
 
 
@@ -99,10 +105,11 @@ def test_s6e_written_down_shares_are_repaid_at_the_lower_value(society, pounds, 
                 allotted_on=dt.date(2024, 2, 1), consideration=Decimal("1500"))
     request = withdrawal_request(actor=officer, member=member, share_class=pounds,
                                  shares=1_000, requested_on=dt.date(2025, 3, 1))
-    pounds.value_per_share = Decimal("0.80")
-    pounds.save()
-    paid = withdrawal_pay(actor=officer, withdrawal=request, paid_on=dt.date(2025, 6, 1))
-    assert paid.amount_paid == Decimal("800.00")
+    share_class_write_down(actor=officer, share_class=pounds, value_per_share=Decimal("0.80"),
+                           resolved_on=dt.date(2025, 4, 1), minute_reference="BM 2025/4")
+    paid = withdrawal_pay(actor=officer, withdrawal=request, paid_on=dt.date(2025, 6, 1),
+                          minute_reference="BM 2025/6").payments.get()
+    assert paid.amount == Decimal("800.00") and paid.value_per_share == Decimal("0.80")
     assert paid.transaction.consideration == Decimal("800.00")
     assert paid.transaction.paid_up == Decimal("-1000.00")  # the capital cancelled is at par
 

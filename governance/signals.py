@@ -1,5 +1,6 @@
 """Account events go to the audit log, like every other change."""
 
+from allauth.account.models import EmailAddress
 from allauth.account.signals import (
     email_confirmed,
     password_changed,
@@ -10,10 +11,10 @@ from allauth.mfa.signals import authenticator_added, authenticator_removed
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
+from .services import audit_record
+
 
 def _record(action: str, user, **changes) -> None:
-    from governance.services import audit_record
-
     audit_record(actor=user, action=action, target=user, changes=changes)
 
 
@@ -30,8 +31,6 @@ def on_logout(sender, request, user, **kwargs):
 
 @receiver(user_login_failed)
 def on_login_failed(sender, credentials, request=None, **kwargs):
-    from governance.services import audit_record
-
     audit_record(actor=None, action="account.login_failed",
                  changes={"email": str(credentials.get("email", ""))[:254]})
 
@@ -50,8 +49,6 @@ def on_password_set(sender, request, user, **kwargs):
 def on_password_reset(sender, request, user, **kwargs):
     # The reset key was emailed to the address, so following it proves the address works:
     # this is how invited officers and admitted members verify their email.
-    from allauth.account.models import EmailAddress
-
     EmailAddress.objects.filter(user=user, email__iexact=user.email).update(verified=True)
     _record("account.password_reset", user)
 

@@ -1,21 +1,28 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from governance.demo import DEMO_LOGINS, DEMO_PASSWORD, DEMO_TOTP_SECRET, seed_demo
+from governance.exceptions import DomainError
+from membership.demo import DEMO_LOGINS, DEMO_PASSWORD, DEMO_TOTP_SECRET, PRESETS, seed_demo
 
 
 class Command(BaseCommand):
-    help = "Create (or top up) a fictional public service mutual with one login per role."
+    help = ("Create (or top up) a fictional mutual with one login per role: a community "
+            "benefit society (--preset cbs, the default) or a staff-owned CIC "
+            "(--preset cic-staff).")
 
     def add_arguments(self, parser):
+        parser.add_argument("--preset", choices=PRESETS, default="cbs")
         parser.add_argument("--force", action="store_true",
                             help="Run even when DEBUG is off (never on a live site).")
 
-    def handle(self, *args, force=False, **options):
+    def handle(self, *args, preset="cbs", force=False, **options):
         if not settings.DEBUG and not force:
             raise CommandError("seed_demo makes known passwords: it runs only with DEBUG on "
                                "(or --force on a throwaway site).")
-        result = seed_demo()
+        try:
+            result = seed_demo(preset=preset)
+        except DomainError as exc:
+            raise CommandError(exc.message) from exc
         self.stdout.write(self.style.SUCCESS(f"Demo mutual ready: {result['organisation']}"))
         self.stdout.write(f"Password for every demo login: {DEMO_PASSWORD}")
         for email, name, role, _is_member in DEMO_LOGINS:
@@ -25,5 +32,4 @@ class Command(BaseCommand):
         self.stdout.write(
             "Officers sign in with a two-factor code: add the secret "
             f"{DEMO_TOTP_SECRET} to an authenticator app, or run "
-            "`python manage.py demo_totp EMAIL`."
-        )
+            "`python manage.py demo_totp EMAIL`.")

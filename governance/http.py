@@ -1,0 +1,48 @@
+"""Small helpers every app's views share: turning a refusal from a service into a message
+in the right place, and the status code of a page that shows a form."""
+
+from django.contrib import messages
+
+from .exceptions import DomainError
+
+
+def form_error(form, exc: DomainError) -> None:
+    """Attach a refusal from a service to the right field, or to the form as a whole."""
+    field = exc.field if exc.field in form.fields else None
+    form.add_error(field, exc.message)
+
+
+def refusal(request, form, exc: DomainError) -> None:
+    """A refusal about a field goes next to it; one about the state of things (already
+    paid, not yet approved) goes at the top of the page too, where it is seen even when
+    the form that caused it is no longer shown."""
+    if exc.field and exc.field in form.fields:
+        form_error(form, exc)
+    else:
+        form.add_error(None, exc.message)
+        messages.error(request, exc.message)
+
+
+def status_for(*forms) -> int:
+    """400 when a form that was sent has errors, so that a script or a test sees the
+    refusal; 200 otherwise."""
+    return 400 if any(f is not None and f.is_bound and f.errors for f in forms) else 200
+
+
+def form_submit(request, form, action) -> bool:
+    """Validate the form and, if it is valid, call `action(cleaned_data)` (a service).
+    A refusal from the service lands on the form. Returns whether the action was done."""
+    if not form.is_valid():
+        return False
+    try:
+        action(form.cleaned_data)
+    except DomainError as exc:
+        refusal(request, form, exc)
+        return False
+    return True
+
+
+def posted(request):
+    """The form data of a POST (even an empty one), or None for a GET: `request.POST or
+    None` would treat an empty POST as a GET and show no errors."""
+    return request.POST if request.method == "POST" else None
