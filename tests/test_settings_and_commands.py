@@ -58,3 +58,103 @@ def test_seed_demo_refuses_without_debug(settings):
     settings.DEBUG = False
     with pytest.raises(CommandError):
         call_command("seed_demo")
+
+
+@pytest.mark.django_db
+def test_the_staff_owned_cic_demo(settings):
+    settings.DEBUG = True
+    call_command("seed_demo", "--preset", "cic-staff")
+    organisation = Organisation.objects.get()
+    assert organisation.legal_form == "cic_shares" and organisation.asset_lock == "cic"
+    assert not Member.objects.filter(holdings__shares__gt=1).exists()  # one share each
+    assert Member.objects.filter(cessation_reason="shares_sold").count() == 1
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="already holds Riverside"):
+        call_command("seed_demo", "--preset", "cbs")
+
+
+@pytest.mark.django_db
+def test_setup_organisation_sets_up_a_real_mutual_without_the_demo(tmp_path, mailbox):
+    from django.core.management.base import CommandError
+
+    from governance.models import Delivery, OfficerAppointment
+    from membership.models import ShareClass, StakeholderClass
+    from membership.selectors import voting_classes_on
+
+    classes = tmp_path / "classes.json"
+    classes.write_text("""{
+      "share_classes": [{"name": "Ordinary £1 shares", "par_value": "1.00", "min_holding": 1,
+                         "max_holding": 5000, "withdrawable": true,
+                         "withdrawal_notice_months": 3, "carries_votes": false,
+                         "votes_from": "2020-01-01"}],
+      "stakeholder_classes": [{"name": "Members", "eligibility": "Anyone in the valley",
+                               "votes": true, "votes_from": "2020-01-01",
+                               "share_classes": ["Ordinary £1 shares"]}]}""")
+    args = ["setup_organisation", "--name", "Valley Energy Co-operative",
+            "--legal-form", "cbs", "--nation", "scotland", "--registration-number", "SP1234",
+            "--asset-lock", "statutory", "--secretary-email", "Sec@Valley.coop",
+            "--secretary-name", "Sam Secretary", "--classes", str(classes)]
+    call_command(*args)
+    organisation = Organisation.objects.get()
+    assert (organisation.nation, organisation.asset_lock) == ("scotland", "statutory")
+    assert OfficerAppointment.objects.get(role="secretary").user.email == "sec@valley.coop"
+    assert Delivery.objects.filter(kind="invitation", to_email="sec@valley.coop").exists()
+    share_class = ShareClass.objects.get()
+    assert StakeholderClass.objects.get().share_classes.get() == share_class
+    import datetime as dt
+
+    voting, carrying = voting_classes_on(on=dt.date(2021, 1, 1))
+    assert voting == {StakeholderClass.objects.get().pk} and carrying == set()
+    with pytest.raises(CommandError, match="already set up"):
+        call_command(*args)
+    Organisation.objects.all().delete()
+    with pytest.raises(CommandError, match="statutory restriction"):
+        call_command("setup_organisation", "--name", "X", "--legal-form", "coop_society",
+                     "--nation", "england-wales", "--asset-lock", "statutory",
+                     "--secretary-email", "a@b.org", "--secretary-name", "A")
+    assert not Organisation.objects.exists()  # nothing half-written
+
+
+def test_make_run_serves_the_address_it_prints(tmp_path):
+    """`make run` prints an address; the web process it starts (under honcho, which sets
+    PORT for every process) must listen there."""
+    import re
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    printed = subprocess.run(["make", "-n", "run", f"WEB_PORT={port}"], cwd=ROOT,
+                             capture_output=True, text=True, check=True).stdout
+    address = re.search(r"starting at (http://\S+/)", printed).group(1)
+    assert address == f"http://127.0.0.1:{port}/"
+    honcho = re.search(r"^(WEB_HOST=\S+ WEB_PORT=\S+) .*?honcho start -f Procfile", printed,
+                       re.M | re.S)
+    assert honcho, printed
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    env.update({"DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+                "DJANGO_SETTINGS_MODULE": "config.settings.local",
+                **dict(pair.split("=") for pair in honcho.group(1).split())})
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env,
+                   check=True)
+    env["PATH"] = f"{Path(sys.executable).parent}:{env['PATH']}"
+    web = subprocess.Popen([sys.executable, "-m", "honcho", "start", "-f", "Procfile", "web"],
+                           cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           start_new_session=True)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(address, timeout=2) as response:
+                    assert response.status == 200
+                    break
+            except OSError:
+                if time.monotonic() > deadline or web.poll() is not None:
+                    raise
+                time.sleep(0.3)
+    finally:
+        os.killpg(web.pid, 15)
+        web.wait(10)

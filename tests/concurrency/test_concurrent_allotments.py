@@ -1,17 +1,14 @@
 """Races on PostgreSQL with real threads: the row locks must keep every limit."""
 
 import datetime as dt
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection
-
-from governance.exceptions import DomainError
 from governance.models import LegalForm, Organisation
 from membership.models import Holding, MemberClassPeriod, Payment, ShareTransaction
 from membership.services.applications import payment_record
 from membership.services.ledger import share_allot
+from tests.concurrency.helpers import run_together
 from tests.factories import (
     MemberFactory,
     ShareClassFactory,
@@ -20,28 +17,6 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def run_together(*calls):
-    """Start the calls at the same moment in separate threads (separate connections)."""
-    barrier = threading.Barrier(len(calls))
-    outcomes = [None] * len(calls)
-
-    def runner(index, call):
-        try:
-            barrier.wait()
-            outcomes[index] = ("ok", call())
-        except DomainError as exc:
-            outcomes[index] = ("refused", exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=runner, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    return outcomes
 
 
 @pytest.fixture
