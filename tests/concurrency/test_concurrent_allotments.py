@@ -4,6 +4,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+
 from governance.models import LegalForm, Organisation
 from membership.models import Holding, MemberClassPeriod, Payment, ShareTransaction
 from membership.services.applications import payment_record

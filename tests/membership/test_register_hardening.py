@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from governance.exceptions import DomainError
 from governance.models import AuditEvent
-from membership.exceptions import HoldingLimitExceeded, WithdrawalRefused, WrongState
+from membership.exceptions import HoldingLimitExceeded, WrongState
 from membership.models import (
     ApplicationStatus,
     CessationReason,
