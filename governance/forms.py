@@ -6,6 +6,9 @@ from accounts.roles import APPOINTED_ROLES
 from .calendar import Nation
 from .models import AssetLock, LegalForm
 
+# A date picker; the value is written the way <input type="date"> reads it.
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
 
 class OfficerAppointForm(forms.Form):
     full_name = forms.CharField(label="Full name", max_length=200)
@@ -17,12 +20,12 @@ class OfficerAppointForm(forms.Form):
                               required=False,
                               help_text="Kept in the register of officers.")
     started_on = forms.DateField(label="Date of appointment", initial=timezone.localdate,
-                                 widget=forms.DateInput(attrs={"type": "date"}))
+                                 widget=DATE)
 
 
 class OfficerRetireForm(forms.Form):
     ended_on = forms.DateField(label="Date the appointment ended", initial=timezone.localdate,
-                               widget=forms.DateInput(attrs={"type": "date"}))
+                               widget=DATE)
 
 
 class OrganisationForm(forms.Form):
@@ -37,7 +40,7 @@ class OrganisationForm(forms.Form):
                                         widget=forms.Textarea(attrs={"rows": 3}))
     incorporated_on = forms.DateField(label="Date of registration or incorporation",
                                       required=False,
-                                      widget=forms.DateInput(attrs={"type": "date"}))
+                                      widget=DATE)
     asset_lock = forms.ChoiceField(label="Asset lock", choices=AssetLock.choices)
     minimum_age = forms.IntegerField(label="Minimum age for membership", min_value=0,
                                      required=False, help_text="Only where the rules set one.")
@@ -46,6 +49,6 @@ class OrganisationForm(forms.Form):
     spun_out_of = forms.CharField(label="Spun out of (public service mutuals)",
                                   max_length=200, required=False)
     spun_out_on = forms.DateField(label="Date of the spin-out", required=False,
-                                  widget=forms.DateInput(attrs={"type": "date"}))
+                                  widget=DATE)
     note = forms.CharField(label="Why the change (minute or resolution)", max_length=200,
                            required=False)

@@ -1,6 +1,8 @@
 from django import forms
 from django.utils import timezone
 
+from governance.forms import DATE
+
 from .models import (
     CessationReason,
     InspectionRequest,
@@ -11,8 +13,6 @@ from .models import (
     WithdrawalBatch,
 )
 from .selectors import STATUSES
-
-DATE = forms.DateInput(attrs={"type": "date"})
 
 
 class ApplicationForm(forms.Form):
