@@ -25,16 +25,24 @@ class StakeholderClass(models.Model):
         return self.name
 
 
-class StakeholderClassVoting(models.Model):
-    """From when a stakeholder class votes, or stops voting: kept as history so that a
-    meeting can ask what was in force on its record date."""
+class VotingChange(models.Model):
+    """A change, from a date, to what carries votes: kept as history so that a meeting can
+    ask what was in force on its record date."""
+
+    effective_from = models.DateField()
+    minute_reference = models.CharField(max_length=100, blank=True)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+
+class StakeholderClassVoting(VotingChange):
+    """From when a stakeholder class votes, or stops voting."""
 
     stakeholder_class = models.ForeignKey(StakeholderClass, on_delete=models.PROTECT,
                                           related_name="voting_history")
     votes = models.BooleanField()
-    effective_from = models.DateField()
-    minute_reference = models.CharField(max_length=100, blank=True)
-    recorded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["stakeholder_class", "effective_from"]
@@ -96,15 +104,12 @@ class ShareClass(models.Model):
         return min(self.par_value, resolution.value_per_share)
 
 
-class ShareClassVoting(models.Model):
-    """From when shares of a class carry votes, or stop carrying them (history)."""
+class ShareClassVoting(VotingChange):
+    """From when shares of a class carry votes, or stop carrying them."""
 
     share_class = models.ForeignKey(ShareClass, on_delete=models.PROTECT,
                                     related_name="voting_history")
     carries_votes = models.BooleanField()
-    effective_from = models.DateField()
-    minute_reference = models.CharField(max_length=100, blank=True)
-    recorded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["share_class", "effective_from"]
