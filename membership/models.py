@@ -229,6 +229,29 @@ class Member(models.Model):
         return self.registered_society_confirmed_on is not None
 
 
+class CommunicationConsent(models.Model):
+    """A member's agreement to be sent notices and documents by email, at the address they
+    notified (CA06 ss.1144-1148 and Sch.5; a society's rules). It ends when the member
+    withdraws it or when mail to the address bounces; the member is then sent post."""
+
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="consents")
+    email = models.EmailField()
+    given_on = models.DateField()
+    withdrawn_on = models.DateField(null=True, blank=True)
+    withdrawn_reason = models.CharField(max_length=200, blank=True)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["member", "given_on"]
+        constraints = [
+            models.UniqueConstraint(fields=["member"], condition=Q(withdrawn_on__isnull=True),
+                                    name="one_current_consent_per_member"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_id}: email to {self.email} from {self.given_on}"
+
+
 class MemberClassPeriod(models.Model):
     """Which stakeholder class a member was in, and when. Periods are half-open:
     [started_on, ended_on)."""
@@ -401,6 +424,8 @@ class Application(models.Model):
     shares = models.PositiveIntegerField()
     price_per_share = models.DecimalField(max_digits=12, decimal_places=2)
     rules_accepted = models.BooleanField(default=False)
+    email_notices_accepted = models.BooleanField(
+        default=False, help_text="The applicant agreed to be sent notices by email.")
     data_use_accepted = models.BooleanField(default=False)
     risk_accepted = models.BooleanField(default=False)
     email_token = models.CharField(max_length=64, unique=True)

@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "accounts",
     "governance",
     "membership",
+    "meetings",
     "ballots",
 ]
 

@@ -1,0 +1,1 @@
+"""Composers for the meetings app's emails (see governance.outbox)."""
