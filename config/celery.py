@@ -28,6 +28,9 @@ app.conf.update(
         "beat-heartbeat": {"task": "governance.tasks.beat_heartbeat_task", "schedule": 30.0},
         "deliveries-sweep": {"task": "governance.tasks.deliveries_sweep_task",
                              "schedule": 60.0},
+        "notices-resume": {"task": "meetings.tasks.notices_resume_task", "schedule": 60.0},
+        "agm-reminders": {"task": "meetings.tasks.agm_reminders_task",
+                          "schedule": 6 * 60 * 60.0},
     },
 )
 app.autodiscover_tasks()

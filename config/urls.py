@@ -28,6 +28,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("governance.urls")),
     path("", include("membership.urls")),
+    path("", include("meetings.urls")),
     path("", include("ballots.urls")),
 ]
 

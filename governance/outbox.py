@@ -15,11 +15,13 @@ Each kind of email has a composer, registered by the app that owns the kind
 (`@composer("welcome")`), which turns a delivery into the message to send."""
 
 import datetime as dt
+import hashlib
 import uuid
 from collections.abc import Callable, Iterable
 from smtplib import SMTPRecipientsRefused, SMTPSenderRefused
 
 from django.core.mail import EmailMessage, get_connection
+from django.core.mail.utils import DNS_NAME
 from django.db import transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
@@ -34,15 +36,21 @@ BATCH_SIZE = 50
 
 Composer = Callable[[Delivery], EmailMessage]
 _COMPOSERS: dict[str, Composer] = {}
+# What to do when an email of a kind can never be sent (the address bounced): the app that
+# owns the kind registers it (a notice of a meeting then goes by post).
+_ON_PERMANENT_FAILURE: dict[str, Callable[[Delivery], None]] = {}
 
 
 class PermanentFailure(Exception):
     """The email can never be sent (no such recipient, nothing to send)."""
 
 
-def composer(kind: str) -> Callable[[Composer], Composer]:
+def composer(kind: str, *, on_permanent_failure: Callable[[Delivery], None] | None = None
+             ) -> Callable[[Composer], Composer]:
     def register(function: Composer) -> Composer:
         _COMPOSERS[kind] = function
+        if on_permanent_failure is not None:
+            _ON_PERMANENT_FAILURE[kind] = on_permanent_failure
         return function
     return register
 
@@ -61,18 +69,21 @@ def delivery_queue(*, kind: str, key: str, to_email: str, payload: dict | None =
 
 
 def deliveries_queue_many(*, kind: str, mailing: Mailing,
-                          items: Iterable[tuple[str, str, dict]]) -> int:
-    """Queue many emails of one kind for a mailing: (key, to_email, payload) each. Keys
-    already queued are left alone. Returns how many were new."""
+                          items: Iterable[tuple[str, str, dict]]) -> list[Delivery]:
+    """Queue many emails of one kind for a mailing, inside the caller's transaction:
+    (key, to_email, payload) each. Keys already queued are left alone. Returns the new
+    deliveries; they are handed to workers after commit."""
+    if kind not in _COMPOSERS:
+        raise ValueError(f"no composer for emails of kind {kind!r}")
     rows = [Delivery(key=key, kind=kind, to_email=to, payload=payload, mailing=mailing)
             for key, to, payload in items]
     existing = set(Delivery.objects.filter(key__in=[r.key for r in rows])
                    .values_list("key", flat=True))
-    new = [row for row in rows if row.key not in existing]
-    Delivery.objects.bulk_create(new, batch_size=2000, ignore_conflicts=True)
+    new = Delivery.objects.bulk_create([row for row in rows if row.key not in existing],
+                                       batch_size=2000)
     mailing_id = mailing.pk
     transaction.on_commit(lambda: mailing_dispatch(mailing_id=mailing_id))
-    return len(new)
+    return new
 
 
 def deliveries_dispatch(*, ids: list[int]) -> None:
@@ -108,6 +119,11 @@ def _claim(ids: list[int]) -> list[Delivery]:
                 .order_by("pk"))
 
 
+def _message_id(delivery: Delivery) -> str:
+    digest = hashlib.sha256(delivery.key.encode()).hexdigest()[:32]
+    return f"<{digest}@{DNS_NAME}>"
+
+
 def deliveries_send(*, ids: list[int]) -> int:
     """Claim and send these deliveries over one SMTP connection. Returns how many were
     sent. Safe to run twice: what is already claimed or sent is skipped. A transient
@@ -124,9 +140,14 @@ def deliveries_send(*, ids: list[int]) -> int:
             try:
                 message = _COMPOSERS[delivery.kind](delivery)
                 message.connection = connection
+                # The same Message-ID on every attempt: if a worker dies after the server
+                # accepted a message and before it was marked sent, the copy sent again can
+                # be recognised as the same message.
+                message.extra_headers.setdefault("Message-ID", _message_id(delivery))
                 message.send()
             except (PermanentFailure, SMTPRecipientsRefused, SMTPSenderRefused) as exc:
                 _finish(delivery, DeliveryStatus.FAILED, error=str(exc))
+                _after_permanent_failure(delivery)
             else:
                 _finish(delivery, DeliveryStatus.SENT)
                 sent += 1
@@ -147,6 +168,24 @@ def _finish(delivery: Delivery, status: str, *, error: str = "") -> None:
     Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING).update(
         status=status, sent_at=timezone.now() if status == DeliveryStatus.SENT else None,
         lease_expires_at=None, last_error=error[:2000])
+
+
+def _after_permanent_failure(delivery: Delivery) -> None:
+    handler = _ON_PERMANENT_FAILURE.get(delivery.kind)
+    if handler is not None:
+        handler(delivery)
+
+
+def delivery_bounced(*, delivery: Delivery, error: str = "") -> Delivery:
+    """A bounce reported after the email was sent (a non-delivery report): the delivery is
+    marked bounced and the owner of the kind decides what follows."""
+    updated = Delivery.objects.filter(pk=delivery.pk).exclude(
+        status=DeliveryStatus.BOUNCED).update(status=DeliveryStatus.BOUNCED,
+                                              last_error=error[:2000])
+    delivery.refresh_from_db()
+    if updated:
+        _after_permanent_failure(delivery)
+    return delivery
 
 
 def _release(delivery: Delivery, *, error: str) -> None:

@@ -11,6 +11,7 @@ A nested unit is a savepoint: if it fails and the caller carries on, the events 
 buffered are dropped with the rows it wrote."""
 
 import datetime as dt
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -20,6 +21,8 @@ from django.utils import timezone
 
 from .audit import GENESIS_HASH, event_hash
 from .models import AuditChainHead, AuditEvent
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -86,3 +89,19 @@ def chain_append(events: list[AuditEvent]) -> None:
 
 def now_utc() -> dt.datetime:
     return timezone.now().astimezone(dt.UTC)
+
+
+def queue_after_commit(task, *args) -> None:
+    """Hand a task to the broker once the transaction has committed. If the broker is down
+    the commit stands and the task is not sent: work queued this way must be found again by
+    a beat sweep (for notices, `notices_resume`), so nothing is lost and the request that
+    queued it does not fail."""
+
+    def send() -> None:
+        try:
+            task.delay(*args)
+        except Exception:  # the broker is unreachable: the sweep will queue it again
+            logger.warning("could not queue %s%r; the sweep will queue it again",
+                           getattr(task, "name", task), args, exc_info=True)
+
+    transaction.on_commit(send)

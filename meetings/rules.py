@@ -394,3 +394,100 @@ def _presets() -> dict[str, Preset]:
 
 
 PRESETS: dict[str, Preset] = _presets()
+
+
+# --- In words ----------------------------------------------------------------------------
+
+_BASES = {"one_member_one_vote": "One member, one vote",
+          "one_share_one_vote": "One vote for each voting share",
+          "class_weighted": "Each class's votes weighted"}
+_DENOMINATORS = {"votes_cast": "of the votes cast", "eligible_members": "of the members",
+                 "total_voting_rights": "of all the voting rights"}
+
+
+def _percent(text: str) -> str:
+    value = Fraction(text) * 100
+    return f"{value:.0f}%" if value.denominator == 1 else f"{float(value):.1f}%"
+
+
+def threshold_words(threshold: Threshold) -> str:
+    words = ("more than " if threshold.comparator == ">" else "at least ") + \
+        _percent(threshold.value) + " " + _DENOMINATORS[threshold.denominator]
+    if threshold.dual_test:
+        words += ", and a majority in each class"
+    if threshold.minimum_turnout:
+        words += f", with at least {_percent(threshold.minimum_turnout)} of members voting"
+    if threshold.two_stage:
+        words += ", confirmed at a second meeting"
+    return words
+
+
+def quorum_words(tiers: list[Quorum]) -> str:
+    parts = []
+    for tier in tiers:
+        if tier.fixed is not None:
+            text = f"{tier.fixed} members"
+        elif tier.fraction:
+            text = f"{_percent(tier.fraction)} of the members or {tier.minimum}, if greater"
+        else:
+            text = f"{tier.minimum} members"
+        if tier.members_up_to is not None:
+            text += f" (up to {tier.members_up_to} members)"
+        parts.append(text)
+    return "; ".join(parts)
+
+
+def settings_in_words(settings: RulebookSettings, clauses: dict[str, str]
+                      ) -> list[tuple[str, str, str]]:
+    """(setting, what it says, the clause it comes from) for the rulebook page."""
+    basis = _BASES[settings.voting_basis]
+    if settings.share_vote_cap:
+        basis += f", at most {settings.share_vote_cap} each"
+    if settings.class_weights:
+        basis += ": " + ", ".join(f"{slug} {_percent(weight)}"
+                                  for slug, weight in settings.class_weights.items())
+    proxies = settings.proxies
+    proxy_text = "Not allowed" if not proxies.allowed else ", ".join(filter(None, [
+        f"at most {proxies.max_per_holder} for each holder" if proxies.max_per_holder
+        else "no limit for each holder",
+        f"appointed {proxies.appointment_deadline_hours} working hours before"
+        if proxies.appointment_deadline_hours else "appointed until the meeting starts",
+        "the chair if no one is named" if proxies.chair_is_default else "",
+        "directed or discretionary" if proxies.directed and proxies.discretionary
+        else "directed only" if proxies.directed else "discretionary only"]))
+    rows = [
+        ("Voting", basis, clauses.get("voting_basis", "")),
+        ("A class that casts no votes",
+         "left out, the other weights rescaled" if settings.empty_class == "rescale"
+         else "counted as no votes", clauses.get("empty_class", ""))
+        if settings.class_weights else None,
+        *[(f"{name.replace('_', ' ').capitalize()} resolution", threshold_words(threshold),
+           clauses.get("thresholds", "")) for name, threshold in settings.thresholds.items()],
+        ("Quorum", quorum_words(settings.quorum), clauses.get("quorum", "")),
+        ("Members attending online", "count towards the quorum"
+         if settings.remote_attendance_counts else "do not count towards the quorum", ""),
+        ("Notice of general meetings", f"{settings.notice_clear_days} clear days, delivered "
+         f"{settings.deemed_delivery_hours} working hours after posting or sending",
+         clauses.get("notice_clear_days", "")),
+        ("Proxies", proxy_text, clauses.get("proxies", "")),
+        ("Chair's casting vote", "Yes" if settings.casting_vote == "chair" else "None",
+         clauses.get("casting_vote", "")),
+        ("Short notice", f"with the agreement of {settings.short_notice_percent}% of members"
+         if settings.short_notice_allowed else "Not allowed", ""),
+        ("Voting online before the meeting",
+         "Allowed" if settings.advance_online_voting else "Not allowed", ""),
+        ("Changing a vote before voting closes",
+         "Allowed" if settings.change_vote_before_close else "Not allowed", ""),
+        ("Annual general meeting", agm_words(settings.agm), clauses.get("agm", "")),
+    ]
+    return [row for row in rows if row is not None]
+
+
+def agm_words(timing: AgmTiming) -> str:
+    if timing.months_after_year_end and timing.year_end:
+        month, day = (int(part) for part in timing.year_end.split("-"))
+        year_end = dt.date(2001, month, day).strftime("%-d %B")
+        return f"within {timing.months_after_year_end} months of the year end ({year_end})"
+    if timing.max_months_apart:
+        return f"every calendar year, no more than {timing.max_months_apart} months apart"
+    return "as the rules say"

@@ -1,5 +1,6 @@
 """Shared fixtures: a real SMTP sink, a real Celery worker process, users in every role."""
 
+import asyncio
 import email
 import logging
 import os
@@ -36,7 +37,19 @@ class Mailbox:
         self._lock = threading.Lock()
         self._arrived = threading.Condition(self._lock)
 
+    hold_at: int | None = None  # hold the connection that brings this many-th message
+    held = threading.Event()
+    release = threading.Event()
+
     async def handle_DATA(self, server, session, envelope):
+        if self.hold_at is not None and len(self.messages) == self.hold_at:
+            # Keep the sender waiting for the server's answer, as a slow server would; when
+            # released the message is refused (the sender died: nobody hears a 250).
+            self.held.set()
+            while not self.release.is_set():
+                await asyncio.sleep(0.02)
+            self.hold_at = None
+            return "451 Requested action aborted: the sender went away"
         message = email.message_from_bytes(envelope.content)
         message["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
         with self._arrived:
@@ -47,6 +60,8 @@ class Mailbox:
     def clear(self) -> None:
         with self._lock:
             self.messages.clear()
+        self.hold_at = None
+        self.held, self.release = threading.Event(), threading.Event()
 
     def wait_for(self, count: int = 1, timeout: float = 20.0) -> list:
         deadline = time.monotonic() + timeout
@@ -99,48 +114,81 @@ def _fresh_cache():
     cache.clear()
 
 
+class Worker:
+    """A real `celery worker` process consuming from Redis, connected to the test database.
+    A test may kill it (as a machine failure would) and start another."""
+
+    def __init__(self, port: int):
+        db = settings.DATABASES["default"]
+        self.env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "config.settings.test",
+            "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+            "TEST_DATABASE_NAME": db["NAME"],
+            "EMAIL_PORT": str(port),
+        }
+        self.process: subprocess.Popen | None = None
+        self.starts = 0
+
+    @property
+    def hostname(self) -> str:
+        return f"test-{os.getpid()}-{self.starts}@{socket.gethostname()}"
+
+    def start(self) -> None:
+        from governance.tasks import health_ping_task
+
+        self.starts += 1
+        log = open(ROOT / "var" / "test-worker.log", "a") if (ROOT / "var").is_dir() else None
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q",
+             "default,notices,counting", "--pool", "solo", "--loglevel", "INFO",
+             "--hostname", self.hostname],
+            cwd=ROOT, env=self.env, stdout=log or subprocess.DEVNULL, stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                assert health_ping_task.apply_async(args=["ready"]).get(timeout=5) == \
+                    "pong:ready"
+                return
+            except Exception as exc:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    self.process.kill()
+                    raise RuntimeError("The Celery worker did not start; see "
+                                       "var/test-worker.log") from exc
+
+    def kill(self) -> None:
+        """SIGKILL: the worker dies at once, in the middle of whatever it was doing."""
+        self.process.kill()
+        self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        from config.celery import app
+
+        if self.process is None or self.process.poll() is not None:
+            return
+        try:
+            app.control.broadcast("shutdown", destination=[self.hostname])
+            self.process.wait(timeout=10)
+        except Exception:  # the broker is unreachable, or the worker does not answer
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+    def poll(self):
+        return self.process.poll()
+
+
 @pytest.fixture(scope="session")
 def celery_worker_process(django_db_setup, django_db_blocker, smtp_sink):
-    """A real `celery worker` process consuming from Redis, connected to the test database.
-    Only tests marked `django_db(transaction=True)` can share data with it."""
+    """The worker shared by the tests. Only tests marked `django_db(transaction=True)` can
+    share data with it."""
     import redis
 
-    from config.celery import app
-
     redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()
-    db = settings.DATABASES["default"]
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "TEST_DATABASE_NAME": db["NAME"],
-        "EMAIL_PORT": str(smtp_sink[1]),
-    }
-    log = open(ROOT / "var" / "test-worker.log", "w") if (ROOT / "var").is_dir() else None
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q",
-         "default,notices,counting", "--pool", "solo", "--loglevel", "INFO",
-         "--hostname", f"test-{os.getpid()}@%h"],
-        cwd=ROOT, env=env, stdout=log or subprocess.DEVNULL, stderr=subprocess.STDOUT,
-    )
-    from governance.tasks import health_ping_task
-
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            assert health_ping_task.apply_async(args=["ready"]).get(timeout=5) == "pong:ready"
-            break
-        except Exception as exc:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                raise RuntimeError("The Celery worker did not start; see var/test-worker.log"
-                                   ) from exc
-    yield process
-    app.control.broadcast("shutdown", destination=[f"test-{os.getpid()}@{socket.gethostname()}"])
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    worker = Worker(smtp_sink[1])
+    worker.start()
+    yield worker
+    worker.stop()
 
 
 @pytest.fixture

@@ -13,10 +13,22 @@ from decimal import Decimal
 from urllib.parse import urlparse
 
 import pytest
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from governance.models import Delivery, Mailing, OfficerAppointment
+from meetings.links import member_link_token
+from meetings.models import (
+    AgendaItem,
+    Attendance,
+    Meeting,
+    MeetingDocument,
+    Notice,
+    NoticeDelivery,
+    PostalBatch,
+)
 from membership.models import (
     Application,
     ImportRun,
@@ -27,7 +39,7 @@ from membership.models import (
 from membership.services.ledger import ledger_post
 from tests.factories import MemberFactory, ShareClassFactory, StakeholderClassFactory
 
-PLATFORM_NAMESPACES = {"governance", "membership", "ballots"}
+PLATFORM_NAMESPACES = {"governance", "membership", "meetings", "ballots"}
 ROLES = ["anonymous", "member", "secretary", "chair", "board", "scrutineer", "admin",
          "officer_without_mfa", "member_board_without_mfa", "no_role"]
 
@@ -147,6 +159,92 @@ def _retire_kwargs(users):
     return {"pk": appointment.pk}
 
 
+def _draft_meeting(users):
+    """A general meeting being prepared, with one item: actions on it with no data are
+    refused (a general meeting has no retirement by rotation; a draft cannot open)."""
+    meeting = Meeting.objects.create(
+        kind="general", title="General Meeting", record_date=datetime.date(2025, 1, 6),
+        starts_at=timezone.now() + datetime.timedelta(days=30))
+    item = AgendaItem.objects.create(meeting=meeting, position=1, kind="election",
+                                     title="Election of directors", seats=2,
+                                     election_method="fptp")
+    return meeting, item
+
+
+def _meeting_kwargs(users):
+    return {"pk": _draft_meeting(users)[0].pk}
+
+
+def _item_kwargs(users):
+    meeting, item = _draft_meeting(users)
+    return {"pk": meeting.pk, "item": item.pk}
+
+
+def _sent_meeting(users):
+    """A meeting whose notice went to the member in the table, by post, with a paper."""
+    meeting = Meeting.objects.create(
+        kind="agm", title="Annual General Meeting", record_date=datetime.date(2025, 1, 6),
+        starts_at=timezone.now() + datetime.timedelta(days=30), status="notice_sent")
+    mailing = Mailing.objects.create(kind="meeting_notice", title="Notice",
+                                     prepared_at=timezone.now())
+    notice = Notice.objects.create(meeting=meeting, subject="Notice", body="Notice text",
+                                   status="sent", mailing=mailing, sent_at=timezone.now(),
+                                   register_date=datetime.date(2025, 1, 6), recipients=1)
+    batch = PostalBatch.objects.create(notice=notice)
+    member = users["member"].members.get()
+    NoticeDelivery.objects.create(notice=notice, member=member, channel="post",
+                                  address=member.address, postal_batch=batch)
+    document = MeetingDocument(meeting=meeting, title="Accounts", content_type="text/plain",
+                               size=5, sha256="0" * 64)
+    document.file.save("accounts.txt", ContentFile(b"hello"), save=True)
+    attendance = Attendance.objects.create(meeting=meeting, member=member, mode="in_person",
+                                           arrived_at=timezone.now())
+    return {"meeting": meeting, "batch": batch, "document": document, "member": member,
+            "attendance": attendance}
+
+
+def _sent_kwargs(users):
+    return {"pk": _sent_meeting(users)["meeting"].pk}
+
+
+def _paper_kwargs(users):
+    sent = _sent_meeting(users)
+    return {"pk": sent["meeting"].pk, "document": sent["document"].pk}
+
+
+def _letters_kwargs(users):
+    sent = _sent_meeting(users)
+    return {"pk": sent["meeting"].pk, "batch": sent["batch"].pk, "fmt": "pdf"}
+
+
+def _letters_posted_kwargs(users):
+    sent = _sent_meeting(users)
+    return {"pk": sent["meeting"].pk, "batch": sent["batch"].pk}
+
+
+def _attendance_kwargs(users):
+    sent = _sent_meeting(users)
+    return {"pk": sent["meeting"].pk, "attendance": sent["attendance"].pk}
+
+
+def _token(sent) -> str:
+    return member_link_token(member_id=sent["member"].pk, meeting_id=sent["meeting"].pk)
+
+
+def _link_kwargs(users):
+    return {"token": _token(_sent_meeting(users))}
+
+
+def _link_paper_kwargs(users):
+    sent = _sent_meeting(users)
+    return {"token": _token(sent), "document": sent["document"].pk}
+
+
+# A member sees only the meetings whose notice they were sent: the member who is also on
+# the board was not sent this one, so it is 404 to them.
+OWN_MEETING = only("member", member_board_without_mfa=404)
+
+
 # url name -> (method, kwargs factory or None, expected answer per role). POSTs are sent
 # with no data: a role that may act gets its form back with the errors (400), or is sent
 # back to the list with a message (302); nothing changes.
@@ -222,6 +320,43 @@ TABLE = {
     "membership:suspension": ("get", None, only(*BOARD)),
     "membership:suspension#post": ("post", None, only(*BOARD, ok=400)),
     "membership:classes": ("get", None, only(*BOARD)),
+    "meetings:list": ("get", None, only(*BOARD)),
+    "meetings:new": ("get", None, only(*SECRETARY)),
+    "meetings:new#post": ("post", None, only(*SECRETARY, ok=400)),
+    "meetings:meeting": ("get", _meeting_kwargs, only(*BOARD)),
+    "meetings:edit": ("post", _meeting_kwargs, only(*SECRETARY, ok=400)),
+    "meetings:item_add": ("post", _meeting_kwargs, only(*SECRETARY, ok=400)),
+    "meetings:item_remove": ("post", _item_kwargs, only(*SECRETARY, ok=302)),
+    "meetings:candidate_add": ("post", _item_kwargs, only(*SECRETARY, ok=400)),
+    "meetings:item_outcome": ("post", _item_kwargs, only(*SECRETARY, ok=400)),
+    "meetings:document_add": ("post", _meeting_kwargs, only(*SECRETARY, ok=400)),
+    "meetings:document": ("get", _paper_kwargs, only(*BOARD)),
+    "meetings:notice_send": ("post", _meeting_kwargs, only(*SECRETARY, ok=400)),
+    "meetings:notice_progress": ("get", _sent_kwargs, only(*SECRETARY)),
+    "meetings:service": ("get", _sent_kwargs, only(*SECRETARY)),
+    "meetings:short_notice": ("post", _meeting_kwargs, only(*SECRETARY, ok=400)),
+    "meetings:letters": ("get", _letters_kwargs, only(*SECRETARY)),
+    "meetings:letters_posted": ("post", _letters_posted_kwargs, only(*SECRETARY, ok=400)),
+    "meetings:open": ("post", _meeting_kwargs, only(*SECRETARY, ok=302)),
+    "meetings:attendance": ("post", _sent_kwargs, only(*SECRETARY, ok=400)),
+    "meetings:attendance_leave": ("post", _attendance_kwargs, only(*SECRETARY, ok=302)),
+    "meetings:quorum": ("get", _sent_kwargs, only(*BOARD)),
+    "meetings:adjourn": ("post", _sent_kwargs, only(*SECRETARY, ok=400)),
+    "meetings:close": ("post", _sent_kwargs, only(*SECRETARY, ok=400)),
+    "meetings:rotation": ("post", _meeting_kwargs, only(*SECRETARY, ok=400)),
+    "meetings:rulebook": ("get", None, only(*BOARD)),
+    "meetings:rulebook_adopt": ("post", None, only(*SECRETARY, ok=400)),
+    "meetings:plan": ("get", None, only(*BOARD)),
+    "meetings:board": ("get", None, only(*BOARD)),
+    "meetings:reserved_seats": ("post", None, only(*SECRETARY, ok=400)),
+    "meetings:mine": ("get", None, only("member")),
+    "meetings:member_meeting": ("get", _sent_kwargs, OWN_MEETING),
+    "meetings:member_calendar": ("get", _sent_kwargs, OWN_MEETING),
+    "meetings:member_paper": ("get", _paper_kwargs, OWN_MEETING),
+    # The personal link in a notice opens that member's papers, whoever follows it.
+    "meetings:member_link": ("get", _link_kwargs, EVERYONE),
+    "meetings:link_calendar": ("get", _link_kwargs, EVERYONE),
+    "meetings:link_paper": ("get", _link_paper_kwargs, EVERYONE),
     # Third-party pages that people reach: checked too, though not required.
     "account_login": ("get", None, {**EVERYONE, **{r: 302 for r in ROLES if r != "anonymous"}}),
     "account_signup": ("get", None, {**EVERYONE, **{r: 302 for r in ROLES if r != "anonymous"}}),
