@@ -407,7 +407,7 @@ _DENOMINATORS = {"votes_cast": "of the votes cast", "eligible_members": "of the 
 
 def _percent(text: str) -> str:
     value = Fraction(text) * 100
-    return f"{value:.0f}%" if value.denominator == 1 else f"{float(value):.1f}%"
+    return f"{int(value)}%" if value.denominator == 1 else f"{float(value):.1f}%"
 
 
 def threshold_words(threshold: Threshold) -> str:

@@ -177,7 +177,11 @@ def postal_batch_posted(*, actor, batch: PostalBatch, posted_at: dt.datetime) ->
     if posted_at > timezone.now():
         raise DomainError("Record the posting when it has happened.", field="posted_at")
     with atomic():
-        batch = PostalBatch.objects.select_for_update().get(pk=batch.pk)
+        batch = PostalBatch.objects.select_for_update().select_related("notice").get(
+            pk=batch.pk)
+        if posted_at < batch.notice.sent_at:
+            raise DomainError("The letters cannot have been posted before the notice was "
+                              "issued.", field="posted_at")
         if batch.posted_at is not None:
             raise DomainError("This batch is already recorded as posted.")
         batch.posted_at = posted_at

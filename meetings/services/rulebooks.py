@@ -7,6 +7,7 @@ from django.db.models import Max
 
 from governance.exceptions import DomainError
 from governance.formatting import long_date
+from governance.models import LegalForm
 from governance.selectors import organisation_get
 from governance.services import audit_record
 from governance.transactions import atomic
@@ -55,9 +56,9 @@ def rulebook_adopt_preset(*, actor, preset: str, effective_from: dt.date, adopte
     chosen = PRESETS[preset]
     organisation = organisation_get()
     if organisation is not None and organisation.legal_form not in chosen.legal_forms:
-        raise RulebookInvalid(f"The {chosen.title} preset is for "
-                              + " or ".join(f.replace("_", " ") for f in chosen.legal_forms)
-                              + f", not a {organisation.get_legal_form_display().lower()}.",
+        forms = " or ".join(LegalForm(form).label.lower() for form in chosen.legal_forms)
+        raise RulebookInvalid(f"The preset \u201c{chosen.title}\u201d is for a {forms}, not "
+                              f"a {organisation.get_legal_form_display().lower()}.",
                               field="preset")
     data = chosen.settings.to_json()
     data.update(changes or {})
