@@ -70,7 +70,7 @@ class ItemForm(PageForm):
 
     kind = forms.ChoiceField(label="Kind of item", choices=ItemKind.choices,
                              widget=forms.RadioSelect, initial=ItemKind.RESOLUTION)
-    title = forms.CharField(label="Title", max_length=200)
+    title = forms.CharField(label="Title of the item", max_length=200)
     description = forms.CharField(label="General nature of the business", required=False,
                                   widget=forms.Textarea(attrs={"rows": 2}))
     resolution_type = forms.ChoiceField(label="Kind of resolution", required=False,

@@ -111,7 +111,7 @@ def _admit(*, actor, full_name, email, klass, share_class, shares, on, date_of_b
         address=address or f"{len(full_name)} Station Road, Brookvale BV2 {shares % 9}QT",
         email=email, stakeholder_class=klass, share_class=share_class, shares=shares,
         rules_accepted=True, data_use_accepted=True, risk_accepted=True,
-        date_of_birth=date_of_birth or dt.date(1980, 1, 1))
+        email_notices_accepted=True, date_of_birth=date_of_birth or dt.date(1980, 1, 1))
     applications.application_confirm_email(token=application.email_token)
     application.refresh_from_db()
     applications.application_approve(actor=actor, application=application, decided_on=on,

@@ -52,6 +52,10 @@ class ApplicationForm(forms.Form):
     risk_accepted = forms.BooleanField(
         label="I understand that shares are not a savings account: I could lose the money "
               "I pay, and I may not be able to withdraw it when I want")
+    email_notices_accepted = forms.BooleanField(
+        label="Send me notices of meetings, ballots and accounts by email instead of by post",
+        required=False, initial=True,
+        help_text="You can change your mind at any time by telling the secretary.")
 
     def __init__(self, *args, minimum_age=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -21,6 +21,7 @@ from ..exceptions import AlreadyRecorded, NotEligible, WrongState
 from ..models import (
     Application,
     ApplicationStatus,
+    CommunicationConsent,
     Member,
     MemberClassPeriod,
     MemberKind,
@@ -89,7 +90,8 @@ def application_submit(*, full_name: str, address: str, email: str,
                        risk_accepted: bool, date_of_birth: dt.date | None = None,
                        kind: str = MemberKind.PERSON, representative: str = "",
                        is_registered_society: bool = False,
-                       society_registration_number: str = "") -> Application:
+                       society_registration_number: str = "",
+                       email_notices_accepted: bool = False) -> Application:
     """A public application. The applicant is emailed a link to confirm their address;
     only then does the application reach the secretary's queue. A former member may apply
     again: they get a new entry, and their old one stays in the register."""
@@ -116,6 +118,7 @@ def application_submit(*, full_name: str, address: str, email: str,
             stakeholder_class=stakeholder_class, share_class=share_class, shares=shares,
             price_per_share=share_class.par_value, rules_accepted=True,
             data_use_accepted=True, risk_accepted=True, email_token=secrets.token_urlsafe(32),
+            email_notices_accepted=email_notices_accepted,
         )
         audit_record(actor=None, action="application.submitted", target=application,
                      changes={"shares": shares, "share_class": share_class.code,
@@ -365,9 +368,14 @@ def _admit(*, actor, application: Application, allotted_on: dt.date) -> tuple[Me
     MemberClassPeriod.objects.create(member=member,
                                      stakeholder_class=application.stakeholder_class,
                                      started_on=allotted_on)
+    if application.email_notices_accepted:
+        # Their agreement to be sent notices by email, at the address they confirmed.
+        CommunicationConsent.objects.create(member=member, email=application.email,
+                                            given_on=allotted_on)
     audit_record(actor=actor, action="member.admitted", target=member, changes={
         "member_number": member.member_number, "admitted_on": allotted_on,
         "stakeholder_class": application.stakeholder_class.slug,
         "application_id": application.pk, "rejoining": rejoining,
-        "registered_society_confirmed": confirmed})
+        "registered_society_confirmed": confirmed,
+        "email_notices": application.email_notices_accepted})
     return member, new_account

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from governance.exceptions import DomainError
+from meetings.demo import seed_meetings
 from membership.demo import DEMO_LOGINS, DEMO_PASSWORD, DEMO_TOTP_SECRET, PRESETS, seed_demo
 
 
@@ -21,6 +22,7 @@ class Command(BaseCommand):
                                "(or --force on a throwaway site).")
         try:
             result = seed_demo(preset=preset)
+            seed_meetings(preset=preset, actor=result["users"]["secretary@example.org"])
         except DomainError as exc:
             raise CommandError(exc.message) from exc
         self.stdout.write(self.style.SUCCESS(f"Demo mutual ready: {result['organisation']}"))
