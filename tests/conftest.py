@@ -41,6 +41,14 @@ class Mailbox:
     held = threading.Event()
     release = threading.Event()
 
+    refuse: frozenset = frozenset()  # addresses the server answers "550 no such user"
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refuse:
+            return "550 5.1.1 No such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
     async def handle_DATA(self, server, session, envelope):
         if self.hold_at is not None and len(self.messages) == self.hold_at:
             # Keep the sender waiting for the server's answer, as a slow server would; when
@@ -61,6 +69,7 @@ class Mailbox:
         with self._lock:
             self.messages.clear()
         self.hold_at = None
+        self.refuse = frozenset()
         self.held, self.release = threading.Event(), threading.Event()
 
     def wait_for(self, count: int = 1, timeout: float = 20.0) -> list:

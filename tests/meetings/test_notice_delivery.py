@@ -141,3 +141,24 @@ def test_a_notice_sent_while_the_broker_is_down_goes_once_when_it_is_back(
                             + dt.timedelta(seconds=1))
     time.sleep(1.5)
     assert_exactly_one_each(mailbox, members, emailed)
+
+
+def test_an_address_the_server_refuses_moves_the_member_to_post(
+        client, ready_agm, mailbox, celery_worker_process):
+    secretary, meeting, members = ready_agm
+    gone = members[0]
+    mailbox.refuse = frozenset({gone.email})
+    client.force_login(secretary)
+    client.post(reverse("meetings:notice_send", args=[meeting.pk]), {"confirm": "on"})
+    emailed = MEMBERS - 10
+    wait_for(lambda: len(copies_per_member(mailbox, members)) == emailed - 1,
+             what="every other email")
+    wait_for(lambda: NoticeDelivery.objects.filter(member=gone, channel=Channel.POST
+                                                   ).exists(), what="the letter")
+    letter = NoticeDelivery.objects.get(member=gone, channel=Channel.POST)
+    assert letter.replaces.delivery.status == DeliveryStatus.FAILED
+    assert "No such user" in letter.replaces.delivery.last_error
+    assert not gone.consents.filter(withdrawn_on__isnull=True).exists()
+    page = client.get(reverse("meetings:service", args=[meeting.pk])).content.decode()
+    # The ten without consent, the two members among the users, and the refused one.
+    assert page.count("Waiting to be posted") == 13
