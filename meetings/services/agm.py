@@ -6,7 +6,7 @@ from dateutil.relativedelta import relativedelta
 from django.utils import timezone
 
 from accounts.roles import Role
-from governance.models import Organisation
+from governance.models import Delivery, Organisation
 from governance.outbox import delivery_queue
 from governance.selectors import officers_on, organisation_get
 from governance.transactions import atomic
@@ -42,9 +42,9 @@ def agm_due_by(*, timing: AgmTiming, organisation: Organisation, last_agm: dt.da
     return None
 
 
-def agm_due() -> dt.date | None:
+def agm_due(*, today: dt.date | None = None) -> dt.date | None:
     organisation = organisation_get()
-    today = timezone.localdate()
+    today = today or timezone.localdate()
     rulebook = selectors.rulebook_in_force(on=today)
     if organisation is None or rulebook is None:
         return None
@@ -54,9 +54,9 @@ def agm_due() -> dt.date | None:
 
 def agm_reminders_send(*, today: dt.date | None = None) -> int:
     """Email the secretary when the AGM is due within 90, 60 or 30 days and none is
-    arranged; each reminder once (the outbox's key). Returns how many were queued."""
+    arranged; each reminder once (the outbox's key). Returns how many were new."""
     today = today or timezone.localdate()
-    due = agm_due()
+    due = agm_due(today=today)
     if due is None or selectors.upcoming_meetings().filter(kind="agm").exists():
         return 0
     days_left = (due - today).days
@@ -66,10 +66,10 @@ def agm_reminders_send(*, today: dt.date | None = None) -> int:
             if days_left > threshold:
                 continue
             for secretary in officers_on(on=today).filter(role=Role.SECRETARY):
-                delivery_queue(kind="agm_reminder",
-                               key=f"agm-reminder:{due.isoformat()}:{threshold}:"
-                                   f"{secretary.user_id}",
-                               to_email=secretary.user.email,
+                key = f"agm-reminder:{due.isoformat()}:{threshold}:{secretary.user_id}"
+                if Delivery.objects.filter(key=key).exists():
+                    continue
+                delivery_queue(kind="agm_reminder", key=key, to_email=secretary.user.email,
                                payload={"due_by": due.isoformat(), "days_left": days_left})
                 queued += 1
             break

@@ -5,6 +5,7 @@ member; exactly one copy each (the outbox's leases and sweep), resumable if inte
 import datetime as dt
 from decimal import Decimal
 
+from django.db.models import Max
 from django.utils import timezone
 
 from accounts.roles import Role
@@ -116,10 +117,13 @@ def notice_prepare(*, notice_id: int) -> int:
             if not Notice.objects.select_for_update(skip_locked=True).filter(
                     pk=notice.pk).exists():
                 return made
-            done = NoticeDelivery.objects.filter(notice=notice).values("member_id")
+            # Members are done in the order of their ids, a chunk per transaction, so the
+            # next chunk starts after the highest id done (a resumed run included).
+            last = NoticeDelivery.objects.filter(notice=notice).aggregate(
+                last=Max("member_id"))["last"] or 0
             members = list(selectors.with_email_consent(
                 selectors.entitled_members(meeting=notice.meeting, on=notice.register_date)
-                .exclude(pk__in=done), on=notice.register_date).order_by("pk")[:CHUNK])
+                .filter(pk__gt=last), on=notice.register_date).order_by("pk")[:CHUNK])
             if not members:
                 break
             batch = _open_postal_batch(notice) if any(
