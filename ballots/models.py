@@ -1,1 +1,178 @@
-# Ballots, the frozen electorate, casting and counting arrive with the voting issues.
+"""Ballots: the paper (questions and options), the electorate frozen at the record date, and
+the votes, kept in two tables that nothing joins.
+
+For a secret ballot, `Participation` records who voted on which question (and how: online,
+by proxy, in the room, by post) and `Contents` records what was voted, with the weight and
+class the count needs. A contents row has a random id, no timestamp and no reference to
+the elector; what ties a voter to their own contents is a receipt code that only the voter
+holds (the row keeps its hash). A question asked as a recorded (named) vote keeps the
+elector on the contents row instead."""
+
+import uuid
+
+from django.db import models
+from django.db.models import Q
+
+from meetings.models import AgendaItem, Meeting, Rulebook
+from membership.models import Member, StakeholderClass
+
+
+class BallotKind(models.TextChoices):
+    MEETING = "meeting", "Votes at a general meeting (online before it, and in the room)"
+    STANDALONE = "standalone", "A ballot of the members"
+    WRITTEN = "written", "A written resolution"
+
+
+class BallotStatus(models.TextChoices):
+    DRAFT = "draft", "Being prepared"
+    OPEN = "open", "Open for voting"
+    CLOSED = "closed", "Closed"
+
+
+class Ballot(models.Model):
+    kind = models.CharField(max_length=20, choices=BallotKind.choices)
+    meeting = models.ForeignKey(Meeting, null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="ballots")
+    title = models.CharField(max_length=200)
+    record_date = models.DateField(help_text="The register on this date is the electorate.")
+    rulebook = models.ForeignKey(Rulebook, on_delete=models.PROTECT, related_name="+",
+                                 help_text="The rules the ballot is held and counted under.")
+    opens_at = models.DateTimeField()
+    closes_at = models.DateTimeField()
+    status = models.CharField(max_length=20, choices=BallotStatus.choices,
+                              default=BallotStatus.DRAFT)
+    secret = models.BooleanField(default=True)
+    change_allowed = models.BooleanField(
+        default=True, help_text="A voter may change their vote until the ballot closes.")
+    electorate_fingerprint = models.CharField(max_length=64, blank=True)
+    electors_count = models.PositiveIntegerField(default=0)
+    opened_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-opens_at"]
+        constraints = [models.CheckConstraint(condition=Q(closes_at__gt=models.F("opens_at")),
+                                              name="ballot_closes_after_it_opens")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class QuestionKind(models.TextChoices):
+    RESOLUTION = "resolution", "Resolution (for, against, withheld)"
+    FPTP = "fptp", "Election, first past the post"
+    BLOCK = "block", "Election, a vote for each seat"
+    STV = "stv", "Election, single transferable vote (rank the candidates)"
+
+
+class Question(models.Model):
+    ballot = models.ForeignKey(Ballot, on_delete=models.CASCADE, related_name="questions")
+    position = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=20, choices=QuestionKind.choices)
+    title = models.CharField(max_length=200)
+    text = models.TextField(blank=True, help_text="The full text of the resolution.")
+    resolution_type = models.CharField(max_length=30, blank=True)
+    seats = models.PositiveSmallIntegerField(default=1)
+    constituency = models.ForeignKey(StakeholderClass, null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="+",
+                                     help_text="Only electors of this class vote on it.")
+    agenda_item = models.ForeignKey(AgendaItem, null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="questions")
+    recorded = models.BooleanField(default=False,
+                                   help_text="A recorded (named) vote instead of a secret one.")
+
+    class Meta:
+        ordering = ["ballot", "position"]
+        constraints = [models.UniqueConstraint(fields=["ballot", "position"],
+                                               name="one_question_per_position")]
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.title}"
+
+
+class Option(models.Model):
+    """A candidate in an election."""
+
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="options")
+    position = models.PositiveSmallIntegerField()
+    label = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["question", "position"]
+        constraints = [models.UniqueConstraint(fields=["question", "position"],
+                                               name="one_option_per_position")]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Elector(models.Model):
+    """One member on the roll, frozen when the ballot opened from the register at the
+    record date: their class then and their weight under the voting basis."""
+
+    ballot = models.ForeignKey(Ballot, on_delete=models.CASCADE, related_name="electors")
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="+")
+    member_number = models.PositiveIntegerField()
+    stakeholder_class = models.ForeignKey(StakeholderClass, on_delete=models.PROTECT,
+                                          related_name="+")
+    class_slug = models.CharField(max_length=60)
+    weight = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["ballot", "member_number"]
+        constraints = [models.UniqueConstraint(fields=["ballot", "member"],
+                                               name="one_entry_per_member_per_ballot")]
+
+    def __str__(self) -> str:
+        return f"{self.member_number} on ballot {self.ballot_id}"
+
+
+class Channel(models.TextChoices):
+    ONLINE = "online", "Online"
+    PROXY = "proxy", "By proxy"
+    ROOM = "room", "In the room"
+    POSTAL = "postal", "By post"
+
+
+class Participation(models.Model):
+    """That an elector voted on a question, and how: never what they voted."""
+
+    question = models.ForeignKey(Question, on_delete=models.PROTECT,
+                                 related_name="participations")
+    elector = models.ForeignKey(Elector, on_delete=models.PROTECT,
+                                related_name="participations")
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["question", "elector"],
+                                               name="one_vote_per_elector_per_question")]
+
+    def __str__(self) -> str:
+        return f"elector {self.elector_id} voted on question {self.question_id}"
+
+
+class Contents(models.Model):
+    """What was voted on one question by one voter: no elector (unless the question is a
+    recorded vote), no time, and a random id, so no row can be put back in the order it
+    was cast or tied to who cast it."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="contents")
+    class_slug = models.CharField(max_length=60)
+    weight = models.PositiveIntegerField()
+    choice = models.CharField(max_length=10, blank=True,
+                              help_text="for, against or withheld (resolutions).")
+    ranking = models.JSONField(default=list, blank=True,
+                               help_text="Option ids in the order chosen (elections).")
+    receipt_hash = models.CharField(max_length=64, help_text="SHA-256 of the voter's receipt.")
+    elector = models.ForeignKey(Elector, null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="+", help_text="Recorded votes only.")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["question", "receipt_hash"],
+                                               name="one_contents_per_receipt_per_question")]
+
+    def __str__(self) -> str:
+        return f"a vote on question {self.question_id}"

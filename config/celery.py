@@ -29,6 +29,8 @@ app.conf.update(
         "deliveries-sweep": {"task": "governance.tasks.deliveries_sweep_task",
                              "schedule": 60.0},
         "notices-resume": {"task": "meetings.tasks.notices_resume_task", "schedule": 60.0},
+        "ballots-close-due": {"task": "ballots.tasks.ballots_close_due_task",
+                              "schedule": 60.0},
         "agm-reminders": {"task": "meetings.tasks.agm_reminders_task",
                           "schedule": 6 * 60 * 60.0},
     },

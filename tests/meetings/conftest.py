@@ -4,7 +4,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.db import transaction
 
-from membership.models import CommunicationConsent, ShareClassVoting, StakeholderClassVoting
+from membership.models import (
+    CommunicationConsent,
+    MemberClassPeriod,
+    ShareClassVoting,
+    StakeholderClassVoting,
+)
 from membership.services.ledger import ledger_post
 from tests.factories import MemberFactory, ShareClassFactory, StakeholderClassFactory
 
@@ -36,6 +41,8 @@ def make_members(klass, count: int, *, emailed: int, shares: int | list[int] = 1
     for i in range(count):
         member = MemberFactory(member_number=start + i, stakeholder_class=klass,
                                admitted_on=dt.date(2024, 1, 15))
+        MemberClassPeriod.objects.create(member=member, stakeholder_class=klass,
+                                         started_on=member.admitted_on)
         held = shares[i] if isinstance(shares, list) else shares
         with transaction.atomic():
             ledger_post(member=member, share_class=share_class, kind="allotment", shares=held,

@@ -1,0 +1,180 @@
+"""Casting a vote. Participation (who voted on what question, and how) and contents (what
+they voted, with their weight and class) are written in one transaction, so a failure
+stores neither; a second vote on a question is refused by a unique constraint, so a storm
+of duplicate requests leaves one. The ballot row is held with a shared lock while the vote
+is stored: closing takes the exclusive lock, so a vote never lands after close.
+
+The voter gets a receipt code; only its hash is stored, on the contents rows. With it the
+voter can check their ballot is among those counted, and change their vote while the
+ballot is open if the rules allow; it does not show anyone how they voted."""
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from django.db import IntegrityError, connection
+from django.utils import timezone
+
+from governance.exceptions import DomainError
+from governance.services import audit_record
+from governance.transactions import atomic
+
+from ..models import (
+    Ballot,
+    BallotStatus,
+    Channel,
+    Contents,
+    Elector,
+    Participation,
+    Question,
+    QuestionKind,
+)
+
+CHOICES = ("for", "against", "withheld")
+RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
+
+
+class VoteRefused(DomainError):
+    pass
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A voter's answer to one question: a choice for a resolution, or the options chosen
+    (in order of preference for STV) in an election."""
+
+    choice: str = ""
+    ranking: tuple[int, ...] = ()
+
+
+def receipt_new() -> str:
+    code = "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(12))
+    return f"{code[:4]}-{code[4:8]}-{code[8:]}"
+
+
+def receipt_hash(*, ballot_id: int, receipt: str) -> str:
+    normal = receipt.strip().upper().replace(" ", "")
+    return hashlib.sha256(f"{ballot_id}:{normal}".encode()).hexdigest()
+
+
+def _check_answer(question: Question, answer: Answer, elector: Elector) -> None:
+    where = f"Question {question.position}"
+    if question.constituency_id and question.constituency_id != elector.stakeholder_class_id:
+        raise VoteRefused(f"{where} is for the {question.constituency} class only.")
+    if question.kind == QuestionKind.RESOLUTION:
+        if answer.choice not in CHOICES or answer.ranking:
+            raise VoteRefused(f"{where}: choose for, against or withheld.")
+        return
+    options = {option.pk for option in question.options.all()}
+    ranking = list(answer.ranking)
+    if answer.choice or not ranking:
+        raise VoteRefused(f"{where}: choose a candidate.")
+    if len(set(ranking)) != len(ranking):
+        raise VoteRefused(f"{where}: a candidate can be chosen only once.")
+    if not set(ranking) <= options:
+        raise VoteRefused(f"{where}: that is not one of the candidates.")
+    if question.kind == QuestionKind.FPTP and len(ranking) != 1:
+        raise VoteRefused(f"{where}: choose one candidate.")
+    if question.kind == QuestionKind.BLOCK and len(ranking) > question.seats:
+        raise VoteRefused(f"{where}: choose no more than {question.seats} candidates.")
+
+
+def _hold_open(ballot: Ballot) -> Ballot:
+    """The ballot, held with a shared lock until the vote is stored (casts do not wait for
+    each other; a close waits for them)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM ballots_ballot WHERE id = %s FOR SHARE", [ballot.pk])
+    ballot = Ballot.objects.get(pk=ballot.pk)
+    if ballot.status != BallotStatus.OPEN:
+        raise VoteRefused("Voting has closed." if ballot.status == BallotStatus.CLOSED
+                          else "Voting has not opened yet.")
+    return ballot
+
+
+def vote_cast(*, ballot: Ballot, elector: Elector, answers: dict[int, Answer],
+              channel: str = Channel.ONLINE, actor=None) -> str:
+    """Store the elector's votes on the questions answered (question id -> Answer) and
+    return their receipt code. Refused, with nothing stored, if any answer is invalid, the
+    ballot is not open, or the elector has voted on any of these questions already."""
+    if elector.ballot_id != ballot.pk:
+        raise VoteRefused("You are not on the roll of this ballot.")
+    if not answers:
+        raise VoteRefused("Answer at least one question.")
+    questions = {q.pk: q for q in Question.objects.filter(ballot=ballot, pk__in=answers)
+                 .select_related("constituency").prefetch_related("options")}
+    if len(questions) != len(answers):
+        raise VoteRefused("One of the questions is not on this ballot.")
+    for question_id, answer in answers.items():
+        _check_answer(questions[question_id], answer, elector)
+    receipt = receipt_new()
+    hashed = receipt_hash(ballot_id=ballot.pk, receipt=receipt)
+    try:
+        with atomic():
+            ballot = _hold_open(ballot)
+            if channel == Channel.ONLINE and timezone.now() >= ballot.closes_at:
+                raise VoteRefused("Online voting has closed.")
+            Participation.objects.bulk_create(
+                Participation(question_id=qid, elector=elector, channel=channel)
+                for qid in sorted(answers))
+            Contents.objects.bulk_create(
+                Contents(question_id=qid, class_slug=elector.class_slug,
+                         weight=elector.weight, choice=answer.choice,
+                         ranking=list(answer.ranking), receipt_hash=hashed,
+                         elector=elector if questions[qid].recorded else None)
+                for qid, answer in _shuffled(answers))
+            audit_record(actor=actor, action="ballot.voted", target=ballot, changes={
+                "member_number": elector.member_number, "channel": channel,
+                "questions": sorted(questions[q].position for q in answers)})
+    except IntegrityError as exc:
+        raise VoteRefused("You have already voted on this ballot."
+                          + (" To change your vote, use your receipt code."
+                             if ballot.change_allowed else "")) from exc
+    return receipt
+
+
+def _shuffled(answers: dict[int, Answer]) -> list:
+    items = list(answers.items())
+    secrets.SystemRandom().shuffle(items)
+    return items
+
+
+def vote_change(*, ballot: Ballot, elector: Elector, receipt: str,
+                answers: dict[int, Answer], actor=None) -> None:
+    """Replace the elector's votes on questions they answered, found by their receipt,
+    while the ballot is open and where the rules allow it: the last one counts."""
+    if elector.ballot_id != ballot.pk:
+        raise VoteRefused("You are not on the roll of this ballot.")
+    if not ballot.change_allowed:
+        raise VoteRefused("The rules do not allow a vote to be changed.")
+    hashed = receipt_hash(ballot_id=ballot.pk, receipt=receipt)
+    questions = {q.pk: q for q in Question.objects.filter(ballot=ballot, pk__in=answers)
+                 .prefetch_related("options")}
+    if len(questions) != len(answers) or not answers:
+        raise VoteRefused("One of the questions is not on this ballot.")
+    for question_id, answer in answers.items():
+        _check_answer(questions[question_id], answer, elector)
+    with atomic():
+        ballot = _hold_open(ballot)
+        if timezone.now() >= ballot.closes_at:
+            raise VoteRefused("Online voting has closed.")
+        voted = set(Participation.objects.filter(elector=elector, question_id__in=answers)
+                    .values_list("question_id", flat=True))
+        found = {c.question_id: c for c in Contents.objects.select_for_update().filter(
+            question_id__in=answers, receipt_hash=hashed)}
+        if set(found) != set(answers) or voted != set(answers):
+            raise VoteRefused("That receipt code does not match your vote. Check it and try "
+                              "again.", field="receipt")
+        for question_id, answer in answers.items():
+            contents = found[question_id]
+            contents.choice, contents.ranking = answer.choice, list(answer.ranking)
+            contents.save(update_fields=["choice", "ranking"])
+        audit_record(actor=actor, action="ballot.vote_changed", target=ballot, changes={
+            "member_number": elector.member_number,
+            "questions": sorted(questions[q].position for q in answers)})
+
+
+def receipt_counted(*, ballot: Ballot, receipt: str) -> bool:
+    """Whether a ballot with this receipt is among those stored (and, once closed, counted)."""
+    return Contents.objects.filter(question__ballot=ballot, receipt_hash=receipt_hash(
+        ballot_id=ballot.pk, receipt=receipt)).exists()

@@ -1,0 +1,8 @@
+from celery import shared_task
+
+from .services.ballots import ballots_close_due
+
+
+@shared_task(queue="default")
+def ballots_close_due_task() -> int:
+    return ballots_close_due()
