@@ -236,3 +236,34 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} to {self.to_email} ({self.get_status_display().lower()})"
+
+
+class DecisionKind(models.TextChoices):
+    SHARE_PAYOUT = "share_payout", "Repayment or buy-back of shares"
+    DIVIDEND = "dividend", "Dividend"
+    INTEREST = "interest", "Interest on shares or loans"
+    ASSET_TRANSFER = "asset_transfer", "Transfer or sale of assets"
+    AMENDMENT = "amendment", "Amendment of the rules or articles"
+    DISSOLUTION = "dissolution", "Distribution on dissolution"
+    CONVERSION = "conversion", "Conversion, amalgamation or transfer of engagements"
+
+
+class AssetLockDecision(models.Model):
+    """One decision of the asset-lock gate: what was proposed, under which lock, whether it
+    may take effect, and why. Append-only."""
+
+    kind = models.CharField(max_length=20, choices=DecisionKind.choices)
+    facts = models.JSONField(help_text="What was proposed, as entered.")
+    lock = models.CharField(max_length=20, choices=AssetLock.choices)
+    allowed = models.BooleanField()
+    basis = models.CharField(max_length=100)
+    reason = models.TextField()
+    citation = models.CharField(max_length=300, blank=True)
+    decided_at = models.DateTimeField(auto_now_add=True)
+    proposed_by_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-decided_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {'allowed' if self.allowed else 'blocked'}"

@@ -9,6 +9,7 @@ from accounts.roles import Role
 
 from .audit import GENESIS_HASH, hash_of
 from .models import (
+    AssetLockDecision,
     AuditChainHead,
     AuditEvent,
     Delivery,
@@ -106,3 +107,11 @@ def audit_chain_verify(*, batch_size: int = 5000) -> ChainReport:
                            f"the chain ends at #{last_seq} but {head_seq} events were written",
                            last_seq + 1)
     return ChainReport(True, checked)
+
+
+def asset_lock_decisions():
+    return AssetLockDecision.objects.all()
+
+
+def asset_lock_decision(*, pk: int) -> AssetLockDecision | None:
+    return AssetLockDecision.objects.filter(pk=pk).first()

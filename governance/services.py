@@ -216,3 +216,16 @@ def heartbeat_touch(*, name: str) -> Heartbeat:
     heartbeat, _ = Heartbeat.objects.update_or_create(name=name,
                                                       defaults={"seen_at": timezone.now()})
     return heartbeat
+
+
+def asset_lock_propose(*, actor, kind: str, facts: dict):
+    """The board proposes an action; the gate decides and records why."""
+    from .asset_lock import asset_lock_decide
+
+    organisation = Organisation.objects.order_by("pk").first()
+    if organisation is None:
+        raise DomainError("Set up the organisation first.")
+    facts = {key: value for key, value in facts.items() if value not in (None, "", [])}
+    with atomic():
+        return asset_lock_decide(kind, organisation=organisation, proposed_by=actor,
+                                 facts=facts)

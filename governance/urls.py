@@ -17,4 +17,9 @@ urlpatterns = [
     path("office/mailings/<int:pk>/", views.mailing, name="mailing"),
     path("office/deliveries/<int:pk>/resend/", views.delivery_resend, name="delivery_resend"),
     path("scrutiny/", views.scrutiny, name="scrutiny"),
+    path("office/asset-lock/", views.asset_lock, name="asset_lock"),
+    path("office/asset-lock/propose/<str:kind>/", views.asset_lock_propose,
+         name="asset_lock_propose"),
+    path("office/asset-lock/<int:pk>/", views.asset_lock_decision,
+         name="asset_lock_decision"),
 ]

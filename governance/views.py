@@ -9,8 +9,9 @@ from accounts.access import PUBLIC, SIGNED_IN, access, acting_as
 from accounts.roles import AUDIT_READERS, BOARD, SCRUTINY, SECRETARY, SYSTEM, user_roles
 
 from . import health, outbox, selectors, services
-from .forms import OfficerAppointForm, OfficerRetireForm, OrganisationForm
+from .forms import ASSET_LOCK_FORMS, OfficerAppointForm, OfficerRetireForm, OrganisationForm
 from .http import form_submit, posted, status_for
+from .models import DecisionKind
 
 
 @access(PUBLIC)
@@ -178,3 +179,42 @@ def error_500(request):
 
 def error_400(request, exception=None):
     return render(request, "400.html", status=400)
+
+
+# --- The asset lock: the board proposes, the gate decides --------------------------------
+
+
+@access(*BOARD)
+def asset_lock(request):
+    return render(request, "governance/asset_lock/list.html", {
+        "organisation": selectors.organisation_get(),
+        "decisions": selectors.asset_lock_decisions()[:100],
+        "kinds": [(code, DecisionKind(code).label) for code in ASSET_LOCK_FORMS]})
+
+
+@access(*BOARD)
+@require_http_methods(["GET", "POST"])
+def asset_lock_propose(request, kind: str):
+    if kind not in ASSET_LOCK_FORMS:
+        raise Http404
+    form = ASSET_LOCK_FORMS[kind](posted(request))
+    decided = []
+    if request.method == "POST" and form_submit(request, form, lambda data: decided.append(
+            services.asset_lock_propose(actor=request.user, kind=kind, facts=data))):
+        return redirect("governance:asset_lock_decision", pk=decided[0].pk)
+    return render(request, "governance/asset_lock/propose.html", {
+        "form": form, "kind": DecisionKind(kind).label,
+        "organisation": selectors.organisation_get()}, status=status_for(form))
+
+
+@access(*BOARD)
+def asset_lock_decision(request, pk: int):
+    decision = selectors.asset_lock_decision(pk=pk)
+    if decision is None:
+        raise Http404
+    form = ASSET_LOCK_FORMS.get(decision.kind)
+    labels = {name: field.label for name, field in form.base_fields.items()} if form else {}
+    facts = [(labels.get(key, key.replace("_", " ").capitalize()), value)
+             for key, value in decision.facts.items()]
+    return render(request, "governance/asset_lock/decision.html", {"decision": decision,
+                                                                    "facts": facts})

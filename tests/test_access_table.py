@@ -154,6 +154,15 @@ def _delivery_kwargs(users):
                                           to_email="x@example.org", status="failed").pk}
 
 
+def _decision_kwargs(users):
+    from governance.asset_lock import asset_lock_decide
+    from governance.models import Organisation
+
+    decision = asset_lock_decide("conversion", organisation=Organisation.objects.get(),
+                                 proposed_by=None, facts={"into": "charity"})
+    return {"pk": decision.pk}
+
+
 def _retire_kwargs(users):
     appointment = OfficerAppointment.objects.get(user=users["board"])
     return {"pk": appointment.pk}
@@ -260,6 +269,12 @@ TABLE = {
     "governance:mailing": ("get", _mailing_kwargs, only(*SECRETARY)),
     "governance:delivery_resend": ("post", _delivery_kwargs, only(*SECRETARY, ok=302)),
     "governance:scrutiny": ("get", None, only("scrutineer")),
+    "governance:asset_lock": ("get", None, only(*BOARD)),
+    "governance:asset_lock_propose": ("get", lambda users: {"kind": "dividend"},
+                                      only(*BOARD)),
+    "governance:asset_lock_propose#post": ("post", lambda users: {"kind": "dividend"},
+                                           only(*BOARD, ok=400)),
+    "governance:asset_lock_decision": ("get", _decision_kwargs, only(*BOARD)),
     "membership:portal": ("get", None, only("member")),
     "membership:buy_shares": ("get", None, only("member")),
     "membership:buy_shares#post": ("post", None, only("member", ok=400)),

@@ -92,7 +92,7 @@ def sale_notice_buy_back(*, actor, notice: SaleNotice, bought_back_on: dt.date,
         amount = (price_per_share * notice.shares).quantize(Decimal("0.01"))
         asset_lock_check_share_payout(organisation=organisation_get(),
                                       share_class=notice.share_class, shares=notice.shares,
-                                      amount=amount)
+                                      amount=amount, actor=actor)
         entry = ledger_post(member=notice.member, share_class=notice.share_class,
                             kind=TransactionKind.BUYBACK, shares=-notice.shares,
                             effective_on=bought_back_on, actor=actor, consideration=amount,

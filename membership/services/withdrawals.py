@@ -207,7 +207,7 @@ def _pay(*, actor, request: WithdrawalRequest, shares: int, paid_on: dt.date,
     each = share_class.payout_per_share(paid_on)
     amount = (each * shares).quantize(Decimal("0.01"))
     asset_lock_check_share_payout(organisation=organisation_get(), share_class=share_class,
-                                  shares=shares, amount=amount)
+                                  shares=shares, amount=amount, actor=actor)
     note = f"repaid to {request.payee}" if request.payee else (
         "repaid on leaving" if member.ceased_on else "")
     entry = ledger_post(member=member, share_class=share_class,

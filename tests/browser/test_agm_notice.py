@@ -78,3 +78,20 @@ def test_the_secretary_arranges_an_agm_and_sends_its_notice(page, phone_page, ma
     expect(phone_page.get_by_role("heading", level=1)).to_contain_text(
         "Annual General Meeting")
     expect(phone_page.get_by_role("link", name="Add to your calendar")).to_be_visible()
+
+
+def test_a_board_member_checks_a_sale_of_assets_against_the_lock(page):
+    seed_demo(preset="cbs")  # a community benefit society with the statutory lock
+    sign_in(page, "board@example.org", DEMO_PASSWORD, totp=totp_now(DEMO_TOTP_SECRET))
+    page.goto("/office/asset-lock/")
+    page.get_by_role("link", name="Transfer or sale of assets").click()
+    page.check()
+    page.get_by_label("What is transferred").fill("The community centre")
+    page.get_by_label("Market value (£)").fill("450000")
+    page.get_by_label("Price to be paid (£)").fill("1")
+    page.get_by_label("Recipient", exact=True).fill("Property Ltd")
+    page.get_by_role("button", name="Check against the asset lock").click()
+    page.check()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Transfer or sale of assets: blocked")
+    expect(page.get_by_text("the asset lock forbids it")).to_be_visible()
