@@ -229,17 +229,17 @@ def register_export_chunks(*, on: dt.date, stakeholder_class_id: int | None = No
             literal_sql = pgsql.SQL(sql.replace("%s", "{}")).format(
                 *[pgsql.Literal(p) for p in params])
             copy = pgsql.SQL("COPY ({}) TO STDOUT WITH (FORMAT csv)").format(literal_sql)
-            # COPY hands over one row at a time; send the response in ~64 KiB pieces.
-            pending, size = [], 0
+            # COPY hands over one row at a time; send the response in ~256 KiB pieces,
+            # gathered in one growing buffer (no object for each row).
+            pending = bytearray()
             with cursor.copy(copy) as out:
                 for block in out:
-                    pending.append(bytes(block))
-                    size += len(block)
-                    if size >= 65536:
-                        yield b"".join(pending)
-                        pending, size = [], 0
+                    pending += block
+                    if len(pending) >= 262144:
+                        yield bytes(pending)
+                        pending.clear()
             if pending:
-                yield b"".join(pending)
+                yield bytes(pending)
         return
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
