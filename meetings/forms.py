@@ -7,13 +7,18 @@ from governance.models import LegalForm
 from membership.models import StakeholderClass
 
 from .models import (
+    AgendaItem,
     AttendanceMode,
     ElectionMethod,
     ItemKind,
     MeetingKind,
+    MeetingStatus,
     ResolutionType,
 )
 from .rules import PRESETS
+
+TWO_STAGE_TYPES = (ResolutionType.AMALGAMATION, ResolutionType.TRANSFER_OF_ENGAGEMENTS,
+                   ResolutionType.CONVERSION)
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_FORMAT)
@@ -89,6 +94,21 @@ class ItemForm(PageForm):
                                           empty_label="Open to every member")
     nominations_open = forms.DateField(label="Nominations open", required=False, widget=DATE)
     nominations_close = forms.DateField(label="Nominations close", required=False, widget=DATE)
+    confirms = forms.ModelChoiceField(
+        label="Confirms the resolution of an earlier meeting", required=False,
+        queryset=AgendaItem.objects.filter(
+            kind=ItemKind.RESOLUTION, resolution_type__in=TWO_STAGE_TYPES,
+            meeting__status=MeetingStatus.CLOSED).select_related("meeting"),
+        empty_label="No: a new resolution",
+        help_text="The second meeting of a society's two-stage resolution (amalgamation, "
+                  "transfer of engagements, conversion), 14 days to one month after the "
+                  "first.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["confirms"].label_from_instance = (
+            lambda item: f"{item.title} ({item.meeting.title}, "
+                         f"{item.meeting.starts_at:%-d %B %Y})")
 
 
 class CandidateForm(PageForm):

@@ -249,6 +249,41 @@ def _link_paper_kwargs(users):
     return {"token": _token(sent), "document": sent["document"].pk}
 
 
+def _open_ballot(users):
+    """An open ballot of a meeting whose notice went to the member in the table; the
+    member is on its roll."""
+    from ballots.models import Ballot, Elector, Question
+
+    sent = _sent_meeting(users)
+    meeting, member = sent["meeting"], sent["member"]
+    from meetings.models import Rulebook
+
+    rulebook = Rulebook.objects.create(version=99, title="Rules", adopted_by="test",
+                                       effective_from=datetime.date(2020, 1, 1), settings={})
+    ballot = Ballot.objects.create(
+        kind="meeting", meeting=meeting, title="Vote", record_date=meeting.record_date,
+        rulebook=rulebook, opens_at=timezone.now() - datetime.timedelta(hours=1),
+        closes_at=timezone.now() + datetime.timedelta(days=5), status="open")
+    Question.objects.create(ballot=ballot, position=1, kind="resolution", title="Accounts")
+    Elector.objects.create(ballot=ballot, member=member, member_number=member.member_number,
+                           stakeholder_class=member.stakeholder_class,
+                           class_slug=member.stakeholder_class.slug, weight=1)
+    return ballot, sent
+
+
+def _ballot_kwargs(users):
+    return {"pk": _open_ballot(users)[0].pk}
+
+
+def _ballot_meeting_kwargs(users):
+    return {"meeting": _sent_meeting(users)["meeting"].pk}
+
+
+def _vote_link_kwargs(users):
+    ballot, sent = _open_ballot(users)
+    return {"token": _token(sent)}
+
+
 # A member sees only the meetings whose notice they were sent: the member who is also on
 # the board was not sent this one, so it is 404 to them.
 OWN_MEETING = only("member", member_board_without_mfa=404)
@@ -372,6 +407,15 @@ TABLE = {
     "meetings:member_link": ("get", _link_kwargs, EVERYONE),
     "meetings:link_calendar": ("get", _link_kwargs, EVERYONE),
     "meetings:link_paper": ("get", _link_paper_kwargs, EVERYONE),
+    "ballots:create": ("post", _ballot_meeting_kwargs, only(*SECRETARY, ok=302)),
+    "ballots:ballot": ("get", _ballot_kwargs, only(*BOARD)),
+    "ballots:open": ("post", _ballot_kwargs, only(*SECRETARY, ok=302)),
+    "ballots:close": ("post", _ballot_kwargs, only(*SECRETARY, ok=302)),
+    # A member on the roll gets their ballot paper; the member who is also on the board is
+    # not on this ballot's roll.
+    "ballots:vote": ("get", _ballot_kwargs, OWN_MEETING),
+    "ballots:check": ("get", _ballot_kwargs, EVERYONE),
+    "ballots:link_vote": ("get", _vote_link_kwargs, EVERYONE),
     # Third-party pages that people reach: checked too, though not required.
     "account_login": ("get", None, {**EVERYONE, **{r: 302 for r in ROLES if r != "anonymous"}}),
     "account_signup": ("get", None, {**EVERYONE, **{r: 302 for r in ROLES if r != "anonymous"}}),

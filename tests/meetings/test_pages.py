@@ -200,3 +200,35 @@ def test_the_board_page_records_reserved_seats(client, users, organisation, comm
     assert response.status_code == 302
     page = client.get(reverse("meetings:board")).content.decode()
     assert "2 seats for the Community class (Rule 40)" in page
+
+
+def test_a_two_stage_resolution_is_confirmed_14_days_to_a_month_later(client, secretary,
+                                                                      community):
+    first = Meeting.objects.create(kind="general", title="General Meeting",
+                                   record_date=dt.date(2025, 2, 1), place="The Hall",
+                                   starts_at=at(2025, 3, 3, 18, 0), status="closed")
+    from meetings.models import AgendaItem
+
+    resolution = AgendaItem.objects.create(
+        meeting=first, position=1, kind="resolution", title="Amalgamation with Other Co-op",
+        resolution_type="amalgamation", resolution_text="That the society amalgamate.")
+
+    def confirming(starts):
+        client.post(reverse("meetings:new"), {
+            "kind": "general", "title": f"Confirming meeting {starts}", "starts_at": starts,
+            "place": "The Hall", "record_date": "2025-03-01"})
+        meeting = Meeting.objects.get(title=f"Confirming meeting {starts}")
+        return client.post(reverse("meetings:item_add", args=[meeting.pk]), {
+            "kind": "resolution", "title": "Confirm the amalgamation",
+            "resolution_type": "amalgamation", "confirms": resolution.pk,
+            "resolution_text": "That the resolution of 3 March 2025 be confirmed."})
+
+    with time_machine.travel(at(2025, 3, 4, 9, 0), tick=False):
+        page = client.get(reverse("meetings:new")).content.decode()
+        too_late = confirming("2025-04-10T18:00")
+        assert too_late.status_code == 400
+        assert "14 days to one month after the first" in too_late.content.decode()
+        assert confirming("2025-03-24T18:00").status_code == 302
+    assert page  # the form page rendered with the earlier resolution to choose
+    confirmed = AgendaItem.objects.get(confirms=resolution)
+    assert confirmed.meeting.title == "Confirming meeting 2025-03-24T18:00"

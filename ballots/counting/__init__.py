@@ -1,0 +1,2 @@
+"""Counting of ballots: single transferable vote (``stv``) and the BLT ballot file format
+(``blt``)."""

@@ -1,0 +1,121 @@
+from django import forms
+
+from meetings.forms import PageForm, date_time
+
+from .models import QuestionKind
+from .services.casting import Answer
+
+RESOLUTION_CHOICES = [("for", "For"), ("against", "Against"),
+                      ("withheld", "Vote withheld (not counted as a vote)")]
+
+
+class BallotPaperForm(forms.Form):
+    """The ballot paper: one field for each question the voter may answer (a ranking is a
+    number for each candidate). An unanswered question is left out of the vote."""
+
+    def __init__(self, *args, questions, elector, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.questions = [q for q in questions
+                          if not q.constituency_id
+                          or q.constituency_id == elector.stakeholder_class_id]
+        for question in self.questions:
+            options = list(question.options.all())
+            name = f"q{question.pk}"
+            if question.kind == QuestionKind.RESOLUTION:
+                self.fields[name] = forms.ChoiceField(
+                    label=question.title, choices=RESOLUTION_CHOICES, required=False,
+                    widget=forms.RadioSelect)
+            elif question.kind == QuestionKind.FPTP:
+                self.fields[name] = forms.ChoiceField(
+                    label=question.title, required=False, widget=forms.RadioSelect,
+                    choices=[(str(o.pk), o.label) for o in options])
+            elif question.kind == QuestionKind.BLOCK:
+                self.fields[name] = forms.MultipleChoiceField(
+                    label=question.title, required=False, widget=forms.CheckboxSelectMultiple,
+                    choices=[(str(o.pk), o.label) for o in options],
+                    help_text=f"Choose up to {question.seats}.")
+            else:
+                numbers = [("", "No preference")] + [(str(n), str(n))
+                                                      for n in range(1, len(options) + 1)]
+                for option in options:
+                    self.fields[f"{name}_o{option.pk}"] = forms.ChoiceField(
+                        label=f"{option.label}: your preference", choices=numbers,
+                        required=False)
+
+    def clean(self):
+        data = super().clean()
+        for question in self.questions:
+            if question.kind == QuestionKind.BLOCK:
+                chosen = data.get(f"q{question.pk}") or []
+                if len(chosen) > question.seats:
+                    self.add_error(f"q{question.pk}", f"Choose no more than {question.seats}.")
+            if question.kind == QuestionKind.STV:
+                numbers = [data.get(f"q{question.pk}_o{o.pk}") for o in question.options.all()]
+                given = [int(n) for n in numbers if n]
+                if len(given) != len(set(given)):
+                    first = question.options.first()
+                    self.add_error(f"q{question.pk}_o{first.pk}",
+                                   f"{question.title}: give each preference number once.")
+        return data
+
+    def answers(self) -> dict[int, Answer]:
+        found = {}
+        for question in self.questions:
+            name = f"q{question.pk}"
+            if question.kind == QuestionKind.RESOLUTION:
+                if self.cleaned_data.get(name):
+                    found[question.pk] = Answer(choice=self.cleaned_data[name])
+            elif question.kind == QuestionKind.FPTP:
+                if self.cleaned_data.get(name):
+                    found[question.pk] = Answer(ranking=(int(self.cleaned_data[name]),))
+            elif question.kind == QuestionKind.BLOCK:
+                if self.cleaned_data.get(name):
+                    found[question.pk] = Answer(ranking=tuple(
+                        int(pk) for pk in self.cleaned_data[name]))
+            else:
+                ranked = sorted((int(self.cleaned_data[f"{name}_o{o.pk}"]), o.pk)
+                                for o in question.options.all()
+                                if self.cleaned_data.get(f"{name}_o{o.pk}"))
+                if ranked:
+                    found[question.pk] = Answer(ranking=tuple(pk for _n, pk in ranked))
+        return found
+
+    def grouped(self) -> list[tuple]:
+        """(question, its bound fields) for the page."""
+        return [(q, [self[name] for name in self.fields
+                     if name == f"q{q.pk}" or name.startswith(f"q{q.pk}_")])
+                for q in self.questions]
+
+    def summary(self) -> list[tuple[str, str]]:
+        """(question, the answer in words) for the review page."""
+        labels = {o.pk: o.label for q in self.questions for o in q.options.all()}
+        answers = self.answers()
+        words = dict(RESOLUTION_CHOICES)
+        rows = []
+        for question in self.questions:
+            answer = answers.get(question.pk)
+            if answer is None:
+                text = "Not answered"
+            elif answer.choice:
+                text = words[answer.choice]
+            elif question.kind == QuestionKind.STV:
+                text = "; ".join(f"{i}. {labels[pk]}" for i, pk in
+                                 enumerate(answer.ranking, start=1))
+            else:
+                text = ", ".join(labels[pk] for pk in answer.ranking)
+            rows.append((question.title, text))
+        return rows
+
+
+class ReceiptForm(forms.Form):
+    receipt = forms.CharField(label="Your receipt code", max_length=20,
+                              help_text="Twelve letters and numbers, as 4-4-4.")
+
+
+class BallotTimesForm(PageForm):
+    id_prefix = "ballot"
+
+    opens_at = date_time("Online voting opens")
+    closes_at = date_time("Online voting closes",
+                          help_text="No later than the start of the meeting; votes in the "
+                                    "room are recorded until you close the ballot.")
