@@ -41,8 +41,9 @@ def _from_link(token: str):
 
 
 def _private(response):
-    # A personal link must not leak through the Referer header or a search engine.
-    response["Referrer-Policy"] = "no-referrer"
+    # A personal link must not leak to other sites through the Referer header, or to a
+    # search engine. ("no-referrer" would make browsers send "Origin: null" with forms.)
+    response["Referrer-Policy"] = "same-origin"
     response["X-Robots-Tag"] = "noindex, nofollow"
     response["Cache-Control"] = "private, no-store"
     return response

@@ -1,0 +1,67 @@
+"""A member votes on a phone: the ballot paper of the AGM, a review, the vote and the
+receipt; then checks the receipt. axe checks every page."""
+
+import datetime as dt
+import re
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from ballots.services import ballots
+from meetings.demo import seed_meetings
+from meetings.models import Meeting
+from meetings.services import meetings, notices
+from membership.demo import DEMO_PASSWORD, seed_demo
+
+from .conftest import sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_a_member_votes_on_a_phone_and_checks_the_receipt(phone_page):
+    demo = seed_demo(preset="cbs")
+    secretary = demo["users"]["secretary@example.org"]
+    seed_meetings(preset="cbs", actor=secretary)
+    agm = Meeting.objects.get()
+    election = meetings.item_add(actor=secretary, meeting=agm, kind="election",
+                                 title="Election of two directors", seats=2,
+                                 election_method="stv")
+    for name in ("Ada Brown", "Ben Cole", "Cleo Dunn"):
+        meetings.candidate_add(actor=secretary, item=election, name=name,
+                               nominated_on=timezone.localdate())
+    notices.notice_send(actor=secretary, meeting=agm)
+    agm.refresh_from_db()
+    now = timezone.now()
+    ballot = ballots.ballot_for_meeting(actor=secretary, meeting=agm,
+                                        opens_at=now - dt.timedelta(minutes=5),
+                                        closes_at=agm.starts_at - dt.timedelta(hours=1))
+    ballots.ballot_open(actor=secretary, ballot=ballot)
+
+    page = phone_page
+    sign_in(page, "member@example.org", DEMO_PASSWORD)
+    page.goto(f"/ballots/{ballot.pk}/")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Your vote")
+    page.get_by_role("group", name="1. Appointment of the auditors").get_by_label(
+        "For", exact=True).check()
+    page.get_by_role("group", name="2. Meetings online").get_by_label(
+        "Against", exact=True).check()
+    page.get_by_label("Ben Cole: your preference").select_option("1")
+    page.get_by_label("Ada Brown: your preference").select_option("2")
+    page.get_by_role("button", name="Review my vote").click()
+    page.check()
+    expect(page.get_by_text("1. Ben Cole; 2. Ada Brown")).to_be_visible()
+    page.get_by_role("button", name="Confirm my vote").click()
+    page.check()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your vote is recorded")
+    receipt = re.search(r"[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}",
+                        page.locator(".receipt").inner_text())[0]
+    page.get_by_role("link", name="check that your vote is among those counted").click()
+    page.check()
+    page.get_by_label("Your receipt code").fill(receipt)
+    page.get_by_role("button", name="Check").click()
+    page.check()
+    expect(page.get_by_role("status").last).to_contain_text("A vote with this receipt is "
+                                                            "stored")
+    overflow = page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
+    assert not overflow
