@@ -176,3 +176,46 @@ class Contents(models.Model):
 
     def __str__(self) -> str:
         return f"a vote on question {self.question_id}"
+
+
+class ProxyHolder(models.TextChoices):
+    CHAIR = "chair", "The chair of the meeting"
+    NAMED = "named", "A person I name"
+
+
+class ProxyAppointment(models.Model):
+    """A member's appointment of a proxy for a meeting's ballot: the chair or a named
+    person, with an instruction for each resolution (for, against, withheld, or the proxy
+    decides). A paper appointment is recorded by the secretary."""
+
+    ballot = models.ForeignKey(Ballot, on_delete=models.PROTECT, related_name="proxies")
+    principal = models.ForeignKey(Elector, on_delete=models.PROTECT, related_name="proxies")
+    holder = models.CharField(max_length=10, choices=ProxyHolder.choices)
+    holder_name = models.CharField(max_length=200, blank=True)
+    holder_email = models.EmailField(blank=True)
+    instructions = models.JSONField(default=dict, blank=True,
+                                    help_text="Question id -> for, against, withheld or "
+                                              "discretion.")
+    on_paper = models.BooleanField(default=False)
+    appointed_at = models.DateTimeField()
+    recorded_by_id = models.BigIntegerField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_because = models.CharField(max_length=200, blank=True)
+    voted_at = models.DateTimeField(null=True, blank=True)
+    # The receipt of the votes the proxy cast, so that the principal's own vote can replace
+    # them while the ballot is open. Cleared when the ballot closes.
+    voted_receipt_hash = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["appointed_at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["principal"],
+                                               condition=Q(revoked_at__isnull=True),
+                                               name="one_current_proxy_per_principal")]
+
+    def __str__(self) -> str:
+        return f"proxy for elector {self.principal_id}"
+
+    @property
+    def holder_label(self) -> str:
+        return "The chair of the meeting" if self.holder == ProxyHolder.CHAIR else \
+            self.holder_name

@@ -20,6 +20,7 @@ from ..models import (
     Contents,
     Option,
     Participation,
+    ProxyAppointment,
     Question,
     QuestionKind,
 )
@@ -111,6 +112,8 @@ def ballot_close(*, actor, ballot: Ballot) -> Ballot:
         ballot.closed_at = timezone.now()
         ballot.save(update_fields=["status", "closed_at"])
         Contents.objects.filter(question__ballot=ballot).update(receipt_hash=F("receipt_hash"))
+        # The proxies' receipts were kept only so a member's own vote could replace theirs.
+        ProxyAppointment.objects.filter(ballot=ballot).update(voted_receipt_hash="")
         audit_record(actor=actor, action="ballot.closed", target=ballot, changes={
             "closed_at": ballot.closed_at, "participations": Participation.objects.filter(
                 question__ballot=ballot).count()})

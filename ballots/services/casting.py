@@ -79,16 +79,19 @@ def _check_answer(question: Question, answer: Answer, elector: Elector) -> None:
         raise VoteRefused(f"{where}: choose no more than {question.seats} candidates.")
 
 
-def _hold_open(ballot: Ballot) -> Ballot:
+def ballot_hold_open(ballot: Ballot, *, channel: str = Channel.ONLINE) -> Ballot:
     """The ballot, held with a shared lock until the vote is stored (casts do not wait for
-    each other; a close waits for them)."""
+    each other; a close waits for them). Online and proxy votes also end at the closing
+    time of online voting; votes in the room and by post are recorded until the close."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1 FROM ballots_ballot WHERE id = %s FOR SHARE", [ballot.pk])
-    ballot = Ballot.objects.get(pk=ballot.pk)
+    ballot = Ballot.objects.select_related("rulebook").get(pk=ballot.pk)
     if ballot.status != BallotStatus.OPEN:
         raise VoteRefused("Voting has closed." if ballot.status == BallotStatus.CLOSED
                           else "Voting has not opened yet.")
+    if channel in (Channel.ONLINE, Channel.PROXY) and timezone.now() >= ballot.closes_at:
+        raise VoteRefused("Online voting has closed.")
     return ballot
 
 
@@ -96,9 +99,27 @@ def vote_cast(*, ballot: Ballot, elector: Elector, answers: dict[int, Answer],
               channel: str = Channel.ONLINE, actor=None) -> str:
     """Store the elector's votes on the questions answered (question id -> Answer) and
     return their receipt code. Refused, with nothing stored, if any answer is invalid, the
-    ballot is not open, or the elector has voted on any of these questions already."""
+    ballot is not open, or the elector has voted on any of these questions already. A
+    member's own vote replaces their proxy's where the rules say so."""
     if elector.ballot_id != ballot.pk:
         raise VoteRefused("You are not on the roll of this ballot.")
+    questions = answers_checked(ballot, elector, answers)
+    receipt = receipt_new()
+    hashed = receipt_hash(ballot_id=ballot.pk, receipt=receipt)
+    try:
+        with atomic():
+            ballot = ballot_hold_open(ballot, channel=channel)
+            proxy_give_way(ballot=ballot, elector=elector)
+            store_votes(ballot=ballot, elector=elector, answers=answers, questions=questions,
+                        channel=channel, hashed=hashed, actor=actor)
+    except IntegrityError as exc:
+        raise VoteRefused("You have already voted on this ballot."
+                          + (" To change your vote, use your receipt code."
+                             if ballot.change_allowed else "")) from exc
+    return receipt
+
+
+def answers_checked(ballot: Ballot, elector: Elector, answers: dict[int, Answer]) -> dict:
     if not answers:
         raise VoteRefused("Answer at least one question.")
     questions = {q.pk: q for q in Question.objects.filter(ballot=ballot, pk__in=answers)
@@ -107,30 +128,52 @@ def vote_cast(*, ballot: Ballot, elector: Elector, answers: dict[int, Answer],
         raise VoteRefused("One of the questions is not on this ballot.")
     for question_id, answer in answers.items():
         _check_answer(questions[question_id], answer, elector)
-    receipt = receipt_new()
-    hashed = receipt_hash(ballot_id=ballot.pk, receipt=receipt)
-    try:
-        with atomic():
-            ballot = _hold_open(ballot)
-            if channel == Channel.ONLINE and timezone.now() >= ballot.closes_at:
-                raise VoteRefused("Online voting has closed.")
-            Participation.objects.bulk_create(
-                Participation(question_id=qid, elector=elector, channel=channel)
-                for qid in sorted(answers))
-            Contents.objects.bulk_create(
-                Contents(question_id=qid, class_slug=elector.class_slug,
-                         weight=elector.weight, choice=answer.choice,
-                         ranking=list(answer.ranking), receipt_hash=hashed,
-                         elector=elector if questions[qid].recorded else None)
-                for qid, answer in _shuffled(answers))
-            audit_record(actor=actor, action="ballot.voted", target=ballot, changes={
-                "member_number": elector.member_number, "channel": channel,
-                "questions": sorted(questions[q].position for q in answers)})
-    except IntegrityError as exc:
-        raise VoteRefused("You have already voted on this ballot."
-                          + (" To change your vote, use your receipt code."
-                             if ballot.change_allowed else "")) from exc
-    return receipt
+    return questions
+
+
+def store_votes(*, ballot: Ballot, elector: Elector, answers: dict[int, Answer],
+                questions: dict, channel: str, hashed: str, actor) -> None:
+    """Participation and contents, inside the caller's transaction (which holds the
+    ballot open)."""
+    Participation.objects.bulk_create(
+        Participation(question_id=qid, elector=elector, channel=channel)
+        for qid in sorted(answers))
+    Contents.objects.bulk_create(
+        Contents(question_id=qid, class_slug=elector.class_slug, weight=elector.weight,
+                 choice=answer.choice, ranking=list(answer.ranking), receipt_hash=hashed,
+                 elector=elector if questions[qid].recorded else None)
+        for qid, answer in _shuffled(answers))
+    audit_record(actor=actor, action="ballot.voted", target=ballot, changes={
+        "member_number": elector.member_number, "channel": channel,
+        "questions": sorted(questions[q].position for q in answers)})
+
+
+def proxy_give_way(*, ballot: Ballot, elector: Elector) -> None:
+    """The member votes themselves: their current proxy appointment ends; if the proxy has
+    voted already, its votes are removed where the rules let the member override them,
+    and the member's vote is refused where they do not."""
+    from meetings.selectors import settings_of
+
+    from ..models import ProxyAppointment
+
+    appointment = ProxyAppointment.objects.select_for_update(of=("self",)).order_by("pk").filter(
+        principal=elector, revoked_at__isnull=True).first()
+    if appointment is None:
+        return
+    if appointment.voted_at is not None:
+        if not settings_of(ballot.rulebook).proxies.principal_overrides:
+            raise VoteRefused("Your proxy has already voted for you, and the rules do not "
+                              "let a member's own vote replace their proxy's.")
+        Participation.objects.filter(elector=elector, channel=Channel.PROXY).delete()
+        Contents.objects.filter(question__ballot=ballot,
+                                receipt_hash=appointment.voted_receipt_hash).delete()
+    appointment.revoked_at = timezone.now()
+    appointment.revoked_because = "the member voted themselves"
+    appointment.voted_receipt_hash = ""
+    appointment.save(update_fields=["revoked_at", "revoked_because", "voted_receipt_hash"])
+    audit_record(actor=None, action="proxy.overridden", target=appointment, changes={
+        "member_number": elector.member_number,
+        "proxy_had_voted": appointment.voted_at is not None})
 
 
 def _shuffled(answers: dict[int, Answer]) -> list:
@@ -148,16 +191,9 @@ def vote_change(*, ballot: Ballot, elector: Elector, receipt: str,
     if not ballot.change_allowed:
         raise VoteRefused("The rules do not allow a vote to be changed.")
     hashed = receipt_hash(ballot_id=ballot.pk, receipt=receipt)
-    questions = {q.pk: q for q in Question.objects.filter(ballot=ballot, pk__in=answers)
-                 .prefetch_related("options")}
-    if len(questions) != len(answers) or not answers:
-        raise VoteRefused("One of the questions is not on this ballot.")
-    for question_id, answer in answers.items():
-        _check_answer(questions[question_id], answer, elector)
+    questions = answers_checked(ballot, elector, answers)
     with atomic():
-        ballot = _hold_open(ballot)
-        if timezone.now() >= ballot.closes_at:
-            raise VoteRefused("Online voting has closed.")
+        ballot = ballot_hold_open(ballot)
         voted = set(Participation.objects.filter(elector=elector, question_id__in=answers)
                     .values_list("question_id", flat=True))
         found = {c.question_id: c for c in Contents.objects.select_for_update().filter(
