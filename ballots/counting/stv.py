@@ -724,9 +724,9 @@ class _Ers97(_Count):
             tv = surplus // papers
             for i in moving:
                 self.value[i] = tv
-            how = f"at {self.show(tv)} a paper ({papers:,} transferable papers)"
+            how = f"at {self.show(tv)} a paper ({_papers(papers, 'transferable ')})"
         else:
-            how = f"at present value ({papers:,} transferable papers)"
+            how = f"at present value ({_papers(papers, 'transferable ')})"
         credited = 0
         for d, group in dest.items():
             received = self.worth(group)
@@ -775,7 +775,7 @@ class _Ers97(_Count):
             self.non_transferable += lost
             self.snapshot()
             note = (f"Batch {n_batch} of {len(values)} at value {self.show(v)}: "
-                    f"{self.papers(i for _c, i in entries):,} papers, "
+                    f"{_papers(self.papers(i for _c, i in entries))}, "
                     f"{self.show(lost)} non-transferable.")
             if not self.elected and lost:
                 # 5.4.8: while nobody is elected, the quota ignores non-transferable votes.
@@ -787,6 +787,10 @@ class _Ers97(_Count):
             now, more = self.deem_elected()
             elected += now
             notes += more
+        if not values:  # the excluded candidates held no papers
+            now, more = self.deem_elected()
+            elected += now
+            notes += more
         self.excluding.clear()
         elected, notes = self.complete_if_few(elected, notes)
         return elected, notes
@@ -794,3 +798,7 @@ class _Ers97(_Count):
 
 def _with_note(stage: Stage, note: str) -> Stage:
     return replace(stage, notes=stage.notes + (note,))
+
+
+def _papers(number: int, kind: str = "") -> str:
+    return f"{number:,} {kind}paper{'' if number == 1 else 's'}"
