@@ -16,7 +16,7 @@ class BallotPaperForm(forms.Form):
     def __init__(self, *args, questions, elector, **kwargs):
         super().__init__(*args, **kwargs)
         self.questions = [q for q in questions
-                          if not q.constituency_id
+                          if elector is None or not q.constituency_id
                           or q.constituency_id == elector.stakeholder_class_id]
         for question in self.questions:
             options = list(question.options.all())
@@ -119,3 +119,42 @@ class BallotTimesForm(PageForm):
     closes_at = date_time("Online voting closes",
                           help_text="No later than the start of the meeting; votes in the "
                                     "room are recorded until you close the ballot.")
+
+
+INSTRUCTION_CHOICES = [("discretion", "My proxy decides"), ("for", "For"),
+                       ("against", "Against"), ("withheld", "Withhold my vote")]
+
+
+class ProxyForm(forms.Form):
+    """Appoint a proxy: who, and an instruction on each resolution."""
+
+    holder = forms.ChoiceField(label="Who is your proxy?", widget=forms.RadioSelect,
+                               choices=[("chair", "The chair of the meeting"),
+                                        ("named", "Someone I name")], initial="chair")
+    holder_name = forms.CharField(label="Your proxy's name", max_length=200, required=False,
+                                  help_text="If you name someone. They need not be a member.")
+    holder_email = forms.EmailField(label="Your proxy's email address", required=False,
+                                    help_text="They vote for you after signing in with it.")
+
+    def __init__(self, *args, questions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.resolutions = [q for q in questions if q.kind == QuestionKind.RESOLUTION]
+        for question in self.resolutions:
+            self.fields[f"i{question.pk}"] = forms.ChoiceField(
+                label=f"{question.position}. {question.title}", choices=INSTRUCTION_CHOICES,
+                initial="discretion", widget=forms.RadioSelect)
+
+    def instructions(self) -> dict[int, str]:
+        return {q.pk: self.cleaned_data[f"i{q.pk}"] for q in self.resolutions}
+
+
+class PaperProxyForm(ProxyForm):
+    member_number = forms.IntegerField(label="Member number", min_value=1)
+    field_order = ["member_number", "holder", "holder_name", "holder_email"]
+
+
+class RoomVoteForm(forms.Form):
+    member_number = forms.IntegerField(label="Member number", min_value=1)
+    channel = forms.ChoiceField(label="Cast", widget=forms.RadioSelect, initial="room",
+                                choices=[("room", "In the room (a poll card)"),
+                                         ("postal", "By post")])

@@ -3,7 +3,15 @@ here reads what anyone voted while a ballot is open."""
 
 from django.db.models import Count, Prefetch
 
-from .models import Ballot, BallotStatus, Elector, Option, Participation, Question
+from .models import (
+    Ballot,
+    BallotStatus,
+    Elector,
+    Option,
+    Participation,
+    ProxyAppointment,
+    Question,
+)
 
 
 def ballot_get(pk: int) -> Ballot | None:
@@ -37,9 +45,12 @@ def elector_by_member_id(*, ballot: Ballot, member_id: int) -> Elector | None:
     return Elector.objects.filter(ballot=ballot, member_id=member_id).first()
 
 
-def questions_voted(elector: Elector) -> set[int]:
-    return set(Participation.objects.filter(elector=elector).values_list("question_id",
-                                                                         flat=True))
+def questions_voted(elector: Elector, *, own_only: bool = False) -> set[int]:
+    """The questions the elector has voted on (`own_only`: not through their proxy)."""
+    votes = Participation.objects.filter(elector=elector)
+    if own_only:
+        votes = votes.exclude(channel="proxy")
+    return set(votes.values_list("question_id", flat=True))
 
 
 def turnout(ballot: Ballot) -> list[dict]:
@@ -58,3 +69,22 @@ def turnout(ballot: Ballot) -> list[dict]:
                        "percent": round(100 * voted / ballot.electors_count, 1)
                        if ballot.electors_count else 0})
     return result
+
+
+def proxy_current(elector: Elector) -> ProxyAppointment | None:
+    return ProxyAppointment.objects.filter(principal=elector, revoked_at__isnull=True).first()
+
+
+def proxy_appointment(*, pk: int, ballot_id: int) -> ProxyAppointment | None:
+    return ProxyAppointment.objects.select_related("principal").filter(
+        pk=pk, ballot_id=ballot_id).first()
+
+
+def proxy_register(ballot: Ballot):
+    """Every appointment, current or ended, for the proxy register report."""
+    return ProxyAppointment.objects.filter(ballot=ballot).select_related(
+        "principal").order_by("principal__member_number", "appointed_at")
+
+
+def elector_by_number(*, ballot: Ballot, number: int) -> Elector | None:
+    return Elector.objects.filter(ballot=ballot, member_number=number).first()

@@ -279,6 +279,21 @@ def _ballot_meeting_kwargs(users):
     return {"meeting": _sent_meeting(users)["meeting"].pk}
 
 
+def _revoke_kwargs(users):
+    """Someone else's appointment: nobody may revoke it from outside (404)."""
+    from ballots.models import Elector, ProxyAppointment
+
+    ballot, _sent = _open_ballot(users)
+    other = MemberFactory()
+    elector = Elector.objects.create(ballot=ballot, member=other,
+                                     member_number=other.member_number,
+                                     stakeholder_class=other.stakeholder_class,
+                                     class_slug=other.stakeholder_class.slug, weight=1)
+    appointment = ProxyAppointment.objects.create(ballot=ballot, principal=elector,
+                                                  holder="chair", appointed_at=timezone.now())
+    return {"pk": ballot.pk, "appointment": appointment.pk}
+
+
 def _vote_link_kwargs(users):
     ballot, sent = _open_ballot(users)
     return {"token": _token(sent)}
@@ -416,6 +431,18 @@ TABLE = {
     "ballots:vote": ("get", _ballot_kwargs, OWN_MEETING),
     "ballots:check": ("get", _ballot_kwargs, EVERYONE),
     "ballots:link_vote": ("get", _vote_link_kwargs, EVERYONE),
+    "ballots:proxy_register": ("get", _ballot_kwargs, only(*BOARD)),
+    "ballots:proxy_register#post": ("post", _ballot_kwargs, only(*BOARD, ok=400,
+                                                                 chair=200, board=200)),
+    "ballots:room": ("get", _ballot_kwargs, only(*SECRETARY)),
+    "ballots:room#post": ("post", _ballot_kwargs, only(*SECRETARY, ok=400)),
+    # The proxy pages need a meeting's rules; this ballot's have no proxies section, so
+    # the page says proxies are not allowed.
+    "ballots:proxy": ("get", _ballot_kwargs, OWN_MEETING),
+    "ballots:link_proxy": ("get", _vote_link_kwargs, EVERYONE),
+    "ballots:proxy_revoke": ("post", _revoke_kwargs, {**EVERYONE, **{
+        role: 404 for role in ROLES}}),
+    "ballots:proxies_held": ("get", _ballot_kwargs, SIGNED_IN_ONLY),
     # Third-party pages that people reach: checked too, though not required.
     "account_login": ("get", None, {**EVERYONE, **{r: 302 for r in ROLES if r != "anonymous"}}),
     "account_signup": ("get", None, {**EVERYONE, **{r: 302 for r in ROLES if r != "anonymous"}}),

@@ -29,7 +29,8 @@ def _vote(request, ballot, elector, *, token: str | None = None):
     if elector is None:
         raise Http404
     questions = list(selectors.ballot_questions(ballot))
-    voted = selectors.questions_voted(elector)
+    voted = selectors.questions_voted(elector, own_only=True)
+    by_proxy = bool(selectors.questions_voted(elector)) and not voted
     changing = bool(voted) and ballot.change_allowed
     form = BallotPaperForm(request.POST if request.method == "POST" else None,
                            questions=questions, elector=elector)
@@ -37,6 +38,7 @@ def _vote(request, ballot, elector, *, token: str | None = None):
                                else None)
     context = {"ballot": ballot, "elector": elector, "form": form, "token": token,
                "voted": voted, "changing": changing, "receipt_form": receipt_form,
+               "by_proxy": by_proxy,
                "open": ballot.status == BallotStatus.OPEN}
     step = request.POST.get("step")
     if request.method == "POST" and form.is_valid() and (not changing or

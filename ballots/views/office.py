@@ -5,17 +5,17 @@ open nobody sees how anyone voted or any count of the options: turnout only."""
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import access, acting_as
 from accounts.roles import BOARD, SECRETARY
 from governance.exceptions import DomainError
-from governance.http import form_submit
+from governance.http import form_submit, posted, refusal, status_for
 from meetings.selectors import meeting_with_items
 
 from .. import selectors
-from ..forms import BallotTimesForm
-from ..services import ballots
+from ..forms import BallotPaperForm, BallotTimesForm, PaperProxyForm, RoomVoteForm
+from ..services import ballots, casting, proxies
 
 
 def _ballot(pk: int):
@@ -73,3 +73,62 @@ def ballot_open(request, pk: int):
 @require_POST
 def ballot_close(request, pk: int):
     return _act(request, pk, ballots.ballot_close, "The ballot is closed.")
+
+
+@access(*BOARD)
+@require_http_methods(["GET", "POST"])
+def proxy_register(request, pk: int):
+    """The proxy register: every appointment, revocation and how it was used; the secretary
+    records paper appointments here."""
+    ballot = _ballot(pk)
+    questions = list(selectors.ballot_questions(ballot))
+    form = PaperProxyForm(posted(request) if acting_as(request, *SECRETARY) else None,
+                          questions=questions)
+
+    def record(data):
+        elector = selectors.elector_by_number(ballot=ballot, number=data["member_number"])
+        if elector is None:
+            raise DomainError("That member is not on the roll of this ballot.",
+                              field="member_number")
+        proxies.proxy_appoint(actor=request.user, ballot=ballot, principal=elector,
+                              holder=data["holder"], holder_name=data["holder_name"],
+                              holder_email=data["holder_email"],
+                              instructions=form.instructions(), on_paper=True)
+
+    if request.method == "POST" and acting_as(request, *SECRETARY) and form_submit(
+            request, form, record):
+        messages.success(request, "The paper appointment is recorded.")
+        return redirect("ballots:proxy_register", pk=pk)
+    return render(request, "ballots/proxy_register.html", {
+        "ballot": ballot, "appointments": selectors.proxy_register(ballot), "form": form,
+        "is_secretary": acting_as(request, *SECRETARY)}, status=status_for(form))
+
+
+@access(*SECRETARY)
+@require_http_methods(["GET", "POST"])
+def room_votes(request, pk: int):
+    """Poll cards in the room and postal ballots, entered one elector at a time; they join
+    the same ballot as the votes online and by proxy, and a member who voted already is
+    refused."""
+    ballot = _ballot(pk)
+    questions = list(selectors.ballot_questions(ballot))
+    who = RoomVoteForm(posted(request))
+    paper = BallotPaperForm(posted(request), questions=questions, elector=None)
+    if request.method == "POST" and who.is_valid() and paper.is_valid():
+        elector = selectors.elector_by_number(ballot=ballot,
+                                              number=who.cleaned_data["member_number"])
+        try:
+            if elector is None:
+                raise DomainError("That member is not on the roll of this ballot.",
+                                  field="member_number")
+            casting.vote_cast(ballot=ballot, elector=elector, answers=paper.answers(),
+                              channel=who.cleaned_data["channel"], actor=request.user)
+        except DomainError as exc:
+            refusal(request, who, exc)
+        else:
+            messages.success(request, f"The vote of member {elector.member_number} is "
+                                      "recorded.")
+            return redirect("ballots:room", pk=pk)
+    return render(request, "ballots/room.html", {
+        "ballot": ballot, "who": who, "paper": paper},
+        status=status_for(who, paper))

@@ -1,0 +1,88 @@
+"""Proxies through the pages: a member appoints the chair with a direction; the chair votes
+for them on the holder's page; the member then votes themselves and replaces it; the
+secretary records a paper appointment and votes in the room; the proxy register."""
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from ballots.models import Channel, Contents, Participation, ProxyAppointment
+from ballots.services import ballots
+from membership.models import MemberClassPeriod
+
+from .conftest import make_members
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def ballot(users, agm, community):
+    make_members(community, 3, emailed=0, start=100)
+    member = users["member"].members.get()
+    member.stakeholder_class = community
+    member.save()
+    MemberClassPeriod.objects.create(member=member, stakeholder_class=community,
+                                     started_on=member.admitted_on)
+    now = timezone.now()
+    made = ballots.ballot_for_meeting(actor=None, meeting=agm,
+                                      opens_at=now - dt.timedelta(minutes=1),
+                                      closes_at=agm.starts_at - dt.timedelta(hours=1))
+    return ballots.ballot_open(actor=None, ballot=made)
+
+
+def test_a_directed_proxy_for_the_chair_then_the_members_own_vote(client, users, ballot):
+    resolution = ballot.questions.get(position=1)
+    client.force_login(users["member"])
+    url = reverse("ballots:proxy", args=[ballot.pk])
+    page = client.get(url).content.decode()
+    assert "The appointment must reach us by" in page
+    response = client.post(url, {"holder": "chair", f"i{resolution.pk}": "against"})
+    assert response.status_code == 302
+    appointment = ProxyAppointment.objects.get()
+    assert appointment.instructions[str(resolution.pk)] == "against"
+
+    client.force_login(users["chair"])
+    held = reverse("ballots:proxies_held", args=[ballot.pk])
+    page = client.get(held).content.decode()
+    assert f"For member {appointment.principal.member_number}" in page
+    refused = client.post(held, {"appointment": appointment.pk,
+                                 f"p{appointment.pk}-q{resolution.pk}": "for"})
+    assert refused.status_code == 400 and "told to vote against" in refused.content.decode()
+    done = client.post(held, {"appointment": appointment.pk,
+                              f"p{appointment.pk}-q{resolution.pk}": "against"})
+    assert done.status_code == 302
+    assert Participation.objects.get().channel == Channel.PROXY
+
+    client.force_login(users["member"])
+    vote_url = reverse("ballots:vote", args=[ballot.pk])
+    assert "Your proxy has voted for you" in client.get(vote_url).content.decode()
+    done = client.post(vote_url, {f"q{resolution.pk}": "for", "step": "confirm"})
+    assert "Your vote is recorded" in done.content.decode()
+    assert Participation.objects.get().channel == Channel.ONLINE
+    assert Contents.objects.get().choice == "for"
+
+
+def test_the_secretary_records_a_paper_proxy_and_votes_in_the_room(client, users, ballot):
+    resolution = ballot.questions.get(position=1)
+    client.force_login(users["secretary"])
+    register = reverse("ballots:proxy_register", args=[ballot.pk])
+    response = client.post(register, {"member_number": 100, "holder": "named",
+                                      "holder_name": "Pat Proxy",
+                                      "holder_email": "pat@example.org",
+                                      f"i{resolution.pk}": "for"})
+    assert response.status_code == 302
+    page = client.get(register).content.decode()
+    assert "Pat Proxy" in page and "(on paper)" in page
+
+    room = reverse("ballots:room", args=[ballot.pk])
+    assert client.post(room, {"member_number": 101, "channel": "room",
+                              f"q{resolution.pk}": "against"}).status_code == 302
+    again = client.post(room, {"member_number": 101, "channel": "postal",
+                               f"q{resolution.pk}": "for"})
+    assert again.status_code == 400 and "already voted" in again.content.decode()
+    stranger = client.post(room, {"member_number": 9999, "channel": "room",
+                                  f"q{resolution.pk}": "for"})
+    assert "not on the roll" in stranger.content.decode()
+    assert Participation.objects.get().channel == Channel.ROOM
