@@ -20,26 +20,17 @@ import asyncio
 import datetime as dt
 import json
 import os
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import threading
 import time
 import urllib.request
-from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from .common import PROJECT_ROOT, create_database, free_port, percentile, start, stop, wait_for_http
+
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/bench_notices"
 BROKER_URL = "redis://127.0.0.1:6379/13"
 TARGETS = {"notices_per_second": 300, "page_p95_ms": 300}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class CountingSink:
@@ -70,16 +61,6 @@ def setup_django(env: dict) -> None:
     import django
 
     django.setup()
-
-
-def create_database(database_url: str) -> None:
-    import psycopg
-
-    name = database_url.rsplit("/", 1)[1]
-    admin = database_url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{name}"')
 
 
 def load(size: int) -> tuple:
@@ -139,30 +120,6 @@ def load(size: int) -> tuple:
     return secretary, meeting
 
 
-def start(command: list[str], env: dict) -> subprocess.Popen:
-    return subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.STDOUT, start_new_session=True)
-
-
-def stop(process: subprocess.Popen) -> None:
-    try:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=20)
-    except (ProcessLookupError, subprocess.TimeoutExpired):
-        os.killpg(process.pid, signal.SIGKILL)
-
-
-def wait_for_http(url: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(url, timeout=2)
-            return
-        except Exception:
-            time.sleep(0.3)
-    raise RuntimeError(f"{url} did not answer")
-
-
 def page_timer(base_url: str, paths: list[str], stop_event: threading.Event,
                timings: list[float]) -> None:
     index = 0
@@ -173,11 +130,6 @@ def page_timer(base_url: str, paths: list[str], stop_event: threading.Event,
         timings.append((time.perf_counter() - started) * 1000)
         index += 1
         time.sleep(0.05)
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
 def main() -> None:

@@ -1,0 +1,216 @@
+"""Benchmark: N members vote at once through the web app.
+
+    .venv/bin/python -m bench.casting --voters 1500
+
+It uses a database of its own (bench_casting), loads N members, an AGM with a five-question
+ballot (four resolutions and an STV election) and opens it. The web app runs under
+gunicorn (two processes of four threads) on loopback. A bounded pool of client threads
+plays the voters: each arrives by their personal voting link (no password to hash, as
+from the notice), loads the ballot paper and casts it (review and confirm in one POST).
+The audit writes are part of every cast.
+
+Then, in the same run, a bare ORM loop stores the same rows (a participation and a
+contents row for each question, one transaction per voter, with the audit event) so the
+HTTP rate can be compared with it. The last line is one JSON object; "ok" when all N cast
+within 10 s, the cast p95 is at most 250 ms, there are no errors, the stored count is N,
+and the HTTP rate is at least 25% of the ORM rate.
+"""
+
+import argparse
+import datetime as dt
+import http.client
+import json
+import os
+import re
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from .common import PROJECT_ROOT, create_database, free_port, percentile, start, stop, wait_for_http
+
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/bench_casting"
+TARGETS = {"all_cast_seconds": 10, "cast_p95_ms": 250, "http_to_orm_ratio": 0.25}
+CLIENTS = 24
+CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+FIELD = re.compile(r'name="(q\d+(?:_o\d+)?)"')
+
+
+def environment(database_url: str) -> dict:
+    return {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test",
+            "DATABASE_URL": database_url, "TEST_REDIS_URL": "redis://127.0.0.1:6379/12",
+            "LOG_LEVEL": "WARNING", "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "DATABASE_CONN_MAX_AGE": "60"}
+
+
+def load(voters: int):
+    """The organisation, N members in one voting class, an AGM and its open ballot."""
+    from django.core.management import call_command
+    from django.db import connection
+    from django.utils import timezone
+
+    from ballots.services import ballots
+    from governance.models import LegalForm, Organisation
+    from meetings.models import AgendaItem, Candidate, Meeting, MeetingStatus
+    from meetings.services import rulebooks
+    from membership.models import StakeholderClass, StakeholderClassVoting
+
+    call_command("migrate", interactive=False, verbosity=0)
+    Organisation.objects.create(name="Bench Co-operative", registration_number="RS1",
+                                legal_form=LegalForm.COOPERATIVE_SOCIETY)
+    klass = StakeholderClass.objects.create(slug="members", name="Members",
+                                            eligibility="Anyone")
+    StakeholderClassVoting.objects.create(stakeholder_class=klass, votes=True,
+                                          effective_from=dt.date(2020, 1, 1))
+    admitted, now = dt.date(2020, 1, 1), timezone.now()
+    with connection.cursor() as cursor:
+        with cursor.copy("COPY membership_member (member_number, kind, full_name, "
+                         "representative, address, email, email_purpose, "
+                         "stakeholder_class_id, admitted_on, cessation_reason, "
+                         "cessation_note, society_registration_number, "
+                         "registered_society_minute, created_at) FROM STDIN") as copy:
+            for number in range(1, voters + 1):
+                copy.write_row((number, "person", f"Member {number}", "", "1 Street",
+                                f"m{number}@example.org", "", klass.pk, admitted, "", "",
+                                "", "", now))
+        cursor.execute("INSERT INTO membership_memberclassperiod (member_id, "
+                       "stakeholder_class_id, started_on) SELECT id, %s, admitted_on FROM "
+                       "membership_member", [klass.pk])
+    rulebook = rulebooks.rulebook_adopt_preset(actor=None, preset="coop_society",
+                                               effective_from=dt.date(2020, 1, 1),
+                                               adopted_by="Rules")
+    meeting = Meeting.objects.create(
+        kind="agm", title="Annual General Meeting", record_date=timezone.localdate(),
+        starts_at=now + dt.timedelta(days=20), place="The Hall",
+        status=MeetingStatus.NOTICE_SENT, rulebook=rulebook)
+    for position in range(1, 5):
+        AgendaItem.objects.create(meeting=meeting, position=position, kind="resolution",
+                                  title=f"Resolution {position}", resolution_type="ordinary",
+                                  resolution_text=f"That resolution {position} pass.")
+    election = AgendaItem.objects.create(meeting=meeting, position=5, kind="election",
+                                         title="Directors", seats=2, election_method="stv")
+    for name in ("Ada", "Ben", "Cleo", "Dev"):
+        Candidate.objects.create(item=election, name=name, nominated_on=dt.date(2025, 1, 1))
+    ballot = ballots.ballot_for_meeting(actor=None, meeting=meeting,
+                                        opens_at=now - dt.timedelta(minutes=1),
+                                        closes_at=now + dt.timedelta(days=10))
+    return ballots.ballot_open(actor=None, ballot=ballot), meeting
+
+
+def voter(port: int, path: str, timings: list, errors: list) -> None:
+    """One voter: load the paper, then cast it. Keeps the cookie the paper set."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        page = response.read().decode()
+        if response.status != 200:
+            raise RuntimeError(f"GET {response.status}")
+        cookie = response.getheader("Set-Cookie", "").split(";")[0]
+        token = CSRF.search(page)[1]
+        fields = dict.fromkeys(FIELD.findall(page))
+        body = {"csrfmiddlewaretoken": token, "step": "confirm"}
+        for name in fields:
+            body[name] = "1" if "_o" in name else "for"
+        # Preferences: number the candidates 1, 2, 3, 4.
+        preference = 0
+        for name in fields:
+            if "_o" in name:
+                preference += 1
+                body[name] = str(preference)
+        encoded = "&".join(f"{k}={v}" for k, v in body.items())
+        started = time.perf_counter()
+        connection.request("POST", path, body=encoded, headers={
+            "Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie,
+            "Origin": f"http://127.0.0.1:{port}", "Referer": f"http://127.0.0.1:{port}{path}"})
+        response = connection.getresponse()
+        page = response.read().decode()
+        timings.append((time.perf_counter() - started) * 1000)
+        if response.status != 200 or "Your vote is recorded" not in page:
+            raise RuntimeError(f"POST {response.status}")
+    except Exception as exc:  # noqa: BLE001 - counted and reported
+        errors.append(str(exc)[:200])
+    finally:
+        connection.close()
+
+
+def orm_loop(ballot, voters: int) -> float:
+    """The same rows by the ORM alone, one transaction per voter: voters per second."""
+    from ballots.models import Contents, Elector, Participation
+    from governance.services import audit_record
+    from governance.transactions import atomic
+
+    Participation.objects.filter(question__ballot=ballot).delete()
+    Contents.objects.filter(question__ballot=ballot).delete()
+    questions = list(ballot.questions.all())
+    electors = list(Elector.objects.filter(ballot=ballot))
+    started = time.perf_counter()
+    for elector in electors[:voters]:
+        with atomic():
+            Participation.objects.bulk_create(
+                Participation(question=q, elector=elector, channel="online")
+                for q in questions)
+            Contents.objects.bulk_create(
+                Contents(question=q, class_slug=elector.class_slug, weight=elector.weight,
+                         choice="for", receipt_hash=f"{elector.pk:064d}") for q in questions)
+            audit_record(actor=None, action="ballot.voted", target=ballot,
+                         changes={"member_number": elector.member_number})
+    return voters / (time.perf_counter() - started)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--voters", type=int, default=1500)
+    parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL)
+    options = parser.parse_args()
+    env = environment(options.database_url)
+    create_database(options.database_url)
+    os.environ.update(env)
+    sys.path.insert(0, str(PROJECT_ROOT))
+    import django
+
+    django.setup()
+    ballot, meeting = load(options.voters)
+    from ballots.models import Participation
+    from meetings.links import member_link_token
+
+    electors = list(ballot.electors.values_list("member_id", flat=True))
+    paths = [f"/v/{member_link_token(member_id=m, meeting_id=meeting.pk)}/" for m in electors]
+    port = free_port()
+    web = start([sys.executable, "-m", "gunicorn", "config.wsgi", "--bind",
+                 f"127.0.0.1:{port}", "--workers", "2", "--threads", "4",
+                 "--worker-class", "gthread"], env)
+    try:
+        wait_for_http(f"http://127.0.0.1:{port}/health/?format=json")
+        timings: list[float] = []
+        errors: list[str] = []
+        started = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=CLIENTS) as pool:
+            for path in paths:
+                pool.submit(voter, port, path, timings, errors)
+        seconds = time.perf_counter() - started
+    finally:
+        stop(web)
+    stored = Participation.objects.filter(question__ballot=ballot).values(
+        "elector").distinct().count()
+    http_rate = options.voters / seconds
+    orm_rate = orm_loop(ballot, options.voters)
+    result = {
+        "benchmark": "casting", "voters": options.voters, "questions": 5,
+        "clients": CLIENTS, "web": "gunicorn, 2 processes x 4 threads",
+        "all_cast_seconds": round(seconds, 2),
+        "cast_p50_ms": round(percentile(timings, 0.5), 1) if timings else None,
+        "cast_p95_ms": round(percentile(timings, 0.95), 1) if timings else None,
+        "errors": len(errors), "first_errors": errors[:3], "stored_voters": stored,
+        "http_voters_per_second": round(http_rate, 1),
+        "orm_voters_per_second": round(orm_rate, 1),
+        "http_to_orm_ratio": round(http_rate / orm_rate, 2), "targets": TARGETS,
+    }
+    result["ok"] = (not errors and stored == options.voters
+                    and seconds <= TARGETS["all_cast_seconds"]
+                    and result["cast_p95_ms"] <= TARGETS["cast_p95_ms"]
+                    and result["http_to_orm_ratio"] >= TARGETS["http_to_orm_ratio"])
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
