@@ -12,14 +12,16 @@ from ballots.services import ballots
 from meetings.demo import seed_meetings
 from meetings.models import Meeting
 from meetings.services import meetings, notices
-from membership.demo import DEMO_PASSWORD, seed_demo
+from membership.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, seed_demo
+from tests.factories import totp_now
 
 from .conftest import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_member_votes_on_a_phone_and_checks_the_receipt(phone_page):
+def open_agm_ballot():
+    """The demo's AGM with an STV election added, its notice sent and its ballot open."""
     demo = seed_demo(preset="cbs")
     secretary = demo["users"]["secretary@example.org"]
     seed_meetings(preset="cbs", actor=secretary)
@@ -37,7 +39,11 @@ def test_a_member_votes_on_a_phone_and_checks_the_receipt(phone_page):
                                         opens_at=now - dt.timedelta(minutes=5),
                                         closes_at=agm.starts_at - dt.timedelta(hours=1))
     ballots.ballot_open(actor=secretary, ballot=ballot)
+    return ballot
 
+
+def test_a_member_votes_on_a_phone_and_checks_the_receipt(phone_page):
+    ballot = open_agm_ballot()
     page = phone_page
     sign_in(page, "member@example.org", DEMO_PASSWORD)
     page.goto(f"/ballots/{ballot.pk}/")
@@ -65,3 +71,32 @@ def test_a_member_votes_on_a_phone_and_checks_the_receipt(phone_page):
                                                             "stored")
     overflow = page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
     assert not overflow
+
+
+def test_a_member_appoints_a_directed_proxy_and_the_chair_votes_for_them(page):
+    ballot = open_agm_ballot()
+    sign_in(page, "member@example.org", DEMO_PASSWORD)
+    page.goto(f"/ballots/{ballot.pk}/")
+    page.get_by_role("link", name="appoint a proxy").click()
+    page.check()
+    page.get_by_label("The chair of the meeting").check()
+    page.get_by_role("group", name="2. Meetings online").get_by_label("Against").check()
+    page.get_by_role("button", name="Appoint my proxy").click()
+    page.check()
+    expect(page.get_by_role("status").first).to_contain_text("Your proxy is appointed")
+    expect(page.get_by_text("The chair of the meeting.")).to_be_visible()
+
+    page.context.clear_cookies()  # sign out
+    sign_in(page, "chair@example.org", DEMO_PASSWORD, totp=totp_now(DEMO_TOTP_SECRET))
+    page.goto(f"/ballots/{ballot.pk}/held/")
+    section = page.get_by_role("region", name=re.compile("For member"))
+    expect(section).to_have_count(1)
+    # The direction is filled in; a different choice would be refused.
+    expect(section.get_by_role("group", name="2. Meetings online").get_by_label(
+        "Against", exact=True)).to_be_checked()
+    section.get_by_role("group", name="1. Appointment of the auditors").get_by_label(
+        "For", exact=True).check()
+    section.get_by_role("button", name=re.compile("Vote for member")).click()
+    page.check()
+    expect(page.get_by_role("status").first).to_contain_text("is recorded")
+    expect(page.get_by_text("Voted", exact=True)).to_be_visible()
