@@ -86,3 +86,31 @@ def test_the_secretary_records_a_paper_proxy_and_votes_in_the_room(client, users
                                   f"q{resolution.pk}": "for"})
     assert "not on the roll" in stranger.content.decode()
     assert Participation.objects.get().channel == Channel.ROOM
+
+
+def test_members_who_have_not_voted_are_reminded_once_before_voting_closes(
+        users, ballot, mailbox):
+    from ballots.services.casting import Answer, vote_cast
+    from ballots.services.reminders import ballot_reminders_send
+    from governance import outbox
+    from governance.models import Delivery
+    from membership.models import CommunicationConsent
+
+    electors = list(ballot.electors.order_by("member_number"))
+    for elector in electors:
+        CommunicationConsent.objects.get_or_create(
+            member_id=elector.member_id, withdrawn_on=None,
+            defaults={"email": f"voter{elector.member_number}@example.org",
+                      "given_on": dt.date(2024, 1, 1)})
+    resolution = ballot.questions.get(position=1)
+    vote_cast(ballot=ballot, elector=electors[0],
+              answers={resolution.pk: Answer(choice="for")})
+    early = ballot.closes_at - dt.timedelta(hours=72)
+    assert ballot_reminders_send(now=early) == 0
+    soon = ballot.closes_at - dt.timedelta(hours=24)
+    assert ballot_reminders_send(now=soon) == len(electors) - 1
+    assert ballot_reminders_send(now=soon) == 0  # each once
+    delivery = Delivery.objects.filter(kind="ballot_reminder").first()
+    outbox.deliveries_send(ids=[delivery.pk])
+    [message] = mailbox.wait_for(1)
+    assert "/v/" in message.get_payload() and "Voting closes soon" in message["Subject"]
