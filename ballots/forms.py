@@ -158,3 +158,17 @@ class RoomVoteForm(forms.Form):
     channel = forms.ChoiceField(label="Cast", widget=forms.RadioSelect, initial="room",
                                 choices=[("room", "In the room (a poll card)"),
                                          ("postal", "By post")])
+
+
+class ShowOfHandsForm(forms.Form):
+    question = forms.TypedChoiceField(label="Resolution", coerce=int)
+    votes_for = forms.IntegerField(label="For", min_value=0)
+    votes_against = forms.IntegerField(label="Against", min_value=0)
+    abstentions = forms.IntegerField(label="Abstentions", min_value=0, initial=0)
+
+    def __init__(self, *args, questions, **kwargs):
+        kwargs.setdefault("auto_id", "hands_%s")
+        super().__init__(*args, **kwargs)
+        self.fields["question"].choices = [(q.pk, f"{q.position}. {q.title}")
+                                           for q in questions
+                                           if q.kind == QuestionKind.RESOLUTION]

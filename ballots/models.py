@@ -219,3 +219,19 @@ class ProxyAppointment(models.Model):
     def holder_label(self) -> str:
         return "The chair of the meeting" if self.holder == ProxyHolder.CHAIR else \
             self.holder_name
+
+
+class ShowOfHands(models.Model):
+    """The counts of a show of hands on a resolution at the meeting, as the chair declared
+    them. A show of hands counts people present, one each, whatever the voting basis."""
+
+    question = models.OneToOneField(Question, on_delete=models.PROTECT,
+                                    related_name="show_of_hands")
+    votes_for = models.PositiveIntegerField()
+    votes_against = models.PositiveIntegerField()
+    abstentions = models.PositiveIntegerField(default=0)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    recorded_by_id = models.BigIntegerField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"show of hands on question {self.question_id}"

@@ -88,3 +88,9 @@ def proxy_register(ballot: Ballot):
 
 def elector_by_number(*, ballot: Ballot, number: int) -> Elector | None:
     return Elector.objects.filter(ballot=ballot, member_number=number).first()
+
+
+def shows_of_hands(ballot: Ballot):
+    from .models import ShowOfHands
+
+    return ShowOfHands.objects.filter(question__ballot=ballot).select_related("question")

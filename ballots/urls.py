@@ -11,6 +11,7 @@ urlpatterns = [
     path("office/ballots/<int:pk>/close/", office.ballot_close, name="close"),
     path("office/ballots/<int:pk>/proxies/", office.proxy_register, name="proxy_register"),
     path("office/ballots/<int:pk>/room/", office.room_votes, name="room"),
+    path("office/ballots/<int:pk>/hands/", office.show_of_hands, name="hands"),
     path("ballots/<int:pk>/", member.ballot_vote, name="vote"),
     path("ballots/<int:pk>/check/", member.receipt_check, name="check"),
     path("ballots/<int:pk>/proxy/", proxy.proxy_appoint, name="proxy"),

@@ -436,6 +436,7 @@ TABLE = {
                                                                  chair=200, board=200)),
     "ballots:room": ("get", _ballot_kwargs, only(*SECRETARY)),
     "ballots:room#post": ("post", _ballot_kwargs, only(*SECRETARY, ok=400)),
+    "ballots:hands": ("post", _ballot_kwargs, only(*SECRETARY, ok=400)),
     # The proxy pages need a meeting's rules; this ballot's have no proxies section, so
     # the page says proxies are not allowed.
     "ballots:proxy": ("get", _ballot_kwargs, OWN_MEETING),

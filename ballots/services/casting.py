@@ -214,3 +214,27 @@ def receipt_counted(*, ballot: Ballot, receipt: str) -> bool:
     """Whether a ballot with this receipt is among those stored (and, once closed, counted)."""
     return Contents.objects.filter(question__ballot=ballot, receipt_hash=receipt_hash(
         ballot_id=ballot.pk, receipt=receipt)).exists()
+
+
+def show_of_hands_record(*, actor, ballot: Ballot, question: Question, votes_for: int,
+                         votes_against: int, abstentions: int = 0):
+    """The chair's declaration of a show of hands on a resolution, while the ballot is
+    open. Recorded once; a poll on the question is entered as votes in the room."""
+    from ..models import ShowOfHands
+
+    if question.ballot_id != ballot.pk or question.kind != QuestionKind.RESOLUTION:
+        raise VoteRefused("A show of hands is on a resolution of this ballot.")
+    if min(votes_for, votes_against, abstentions) < 0:
+        raise VoteRefused("Counts cannot be negative.")
+    try:
+        with atomic():
+            ballot_hold_open(ballot, channel=Channel.ROOM)
+            hands = ShowOfHands.objects.create(
+                question=question, votes_for=votes_for, votes_against=votes_against,
+                abstentions=abstentions, recorded_by_id=getattr(actor, "pk", None))
+            audit_record(actor=actor, action="ballot.show_of_hands", target=ballot, changes={
+                "question": question.position, "for": votes_for, "against": votes_against,
+                "abstentions": abstentions})
+    except IntegrityError as exc:
+        raise VoteRefused("The show of hands on this question is already recorded.") from exc
+    return hands

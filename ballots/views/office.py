@@ -14,7 +14,13 @@ from governance.http import form_submit, posted, refusal, status_for
 from meetings.selectors import meeting_with_items
 
 from .. import selectors
-from ..forms import BallotPaperForm, BallotTimesForm, PaperProxyForm, RoomVoteForm
+from ..forms import (
+    BallotPaperForm,
+    BallotTimesForm,
+    PaperProxyForm,
+    RoomVoteForm,
+    ShowOfHandsForm,
+)
 from ..services import ballots, casting, proxies
 
 
@@ -130,5 +136,27 @@ def room_votes(request, pk: int):
                                       "recorded.")
             return redirect("ballots:room", pk=pk)
     return render(request, "ballots/room.html", {
-        "ballot": ballot, "who": who, "paper": paper},
-        status=status_for(who, paper))
+        "ballot": ballot, "who": who, "paper": paper,
+        "hands": ShowOfHandsForm(questions=questions),
+        "recorded": selectors.shows_of_hands(ballot)}, status=status_for(who, paper))
+
+
+@access(*SECRETARY)
+@require_POST
+def show_of_hands(request, pk: int):
+    ballot = _ballot(pk)
+    questions = list(selectors.ballot_questions(ballot))
+    form = ShowOfHandsForm(request.POST, questions=questions)
+
+    def record(data):
+        question = next(q for q in questions if q.pk == data.pop("question"))
+        casting.show_of_hands_record(actor=request.user, ballot=ballot, question=question,
+                                     **data)
+
+    if form_submit(request, form, record):
+        messages.success(request, "The show of hands is recorded.")
+        return redirect("ballots:room", pk=pk)
+    return render(request, "ballots/room.html", {
+        "ballot": ballot, "who": RoomVoteForm(), "hands": form,
+        "paper": BallotPaperForm(questions=questions, elector=None),
+        "recorded": selectors.shows_of_hands(ballot)}, status=status_for(form))

@@ -114,3 +114,16 @@ def test_members_who_have_not_voted_are_reminded_once_before_voting_closes(
     outbox.deliveries_send(ids=[delivery.pk])
     [message] = mailbox.wait_for(1)
     assert "/v/" in message.get_payload() and "Voting closes soon" in message["Subject"]
+
+
+def test_a_show_of_hands_is_recorded_once(client, users, ballot):
+    resolution = ballot.questions.get(position=1)
+    client.force_login(users["secretary"])
+    url = reverse("ballots:hands", args=[ballot.pk])
+    data = {"question": resolution.pk, "votes_for": 31, "votes_against": 4,
+            "abstentions": 2}
+    assert client.post(url, data).status_code == 302
+    again = client.post(url, data)
+    assert again.status_code == 400 and "already recorded" in again.content.decode()
+    page = client.get(reverse("ballots:room", args=[ballot.pk])).content.decode()
+    assert "31 for, 4 against, 2 abstaining" in page
