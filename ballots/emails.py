@@ -25,3 +25,16 @@ def ballot_reminder(delivery: Delivery):
     link = settings.SITE_URL.rstrip("/") + reverse("ballots:link_vote", args=[token])
     return render_email(template="ballot_reminder", to=delivery.to_email, context={
         "organisation": organisation_get(), "ballot": ballot, "link": link})
+
+
+@composer("ballot_paper")
+def ballot_paper(delivery: Delivery):
+    from .links import voter_link_url
+
+    ballot = Ballot.objects.filter(pk=delivery.payload["ballot_id"]).first()
+    if ballot is None or ballot.status != BallotStatus.OPEN:
+        raise PermanentFailure("the ballot is no longer open")
+    link = voter_link_url(member_id=delivery.payload["member_id"], ballot_id=ballot.pk)
+    return render_email(template="ballot_paper", to=delivery.to_email, context={
+        "organisation": organisation_get(), "ballot": ballot, "link": link,
+        "questions": ballot.questions.order_by("position")})

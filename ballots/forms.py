@@ -1,5 +1,6 @@
 from django import forms
 
+from governance.forms import DATE
 from meetings.forms import PageForm, date_time
 
 from .models import QuestionKind
@@ -172,3 +173,31 @@ class ShowOfHandsForm(forms.Form):
         self.fields["question"].choices = [(q.pk, f"{q.position}. {q.title}")
                                            for q in questions
                                            if q.kind == QuestionKind.RESOLUTION]
+
+
+class NewBallotForm(PageForm):
+    id_prefix = "new"
+
+    kind = forms.ChoiceField(label="Kind of ballot", widget=forms.RadioSelect, choices=[
+        ("standalone", "A ballot of the members (without a meeting)"),
+        ("written", "A written resolution (passes with enough of all the members' votes; "
+                    "lapses after the days the rules set)")], initial="standalone")
+    title = forms.CharField(label="Title", max_length=200)
+    record_date = forms.DateField(label="Record date", widget=DATE,
+                                  help_text="Members on the register that day may vote.")
+    opens_at = date_time("Voting opens")
+    closes_at = date_time("Voting closes", required=False,
+                          help_text="For a written resolution, empty: when it lapses.")
+
+
+class QuestionForm(PageForm):
+    id_prefix = "question"
+
+    kind = forms.ChoiceField(label="Kind of question", widget=forms.RadioSelect,
+                             choices=QuestionKind.choices, initial=QuestionKind.RESOLUTION)
+    title = forms.CharField(label="Title of the question", max_length=200)
+    text = forms.CharField(label="Full text of the resolution", required=False,
+                           widget=forms.Textarea(attrs={"rows": 3}))
+    seats = forms.IntegerField(label="Seats (elections)", min_value=1, initial=1)
+    candidates = forms.CharField(label="Candidates (elections), one a line", required=False,
+                                 widget=forms.Textarea(attrs={"rows": 4}))

@@ -6,7 +6,10 @@ app_name = "ballots"
 
 urlpatterns = [
     path("office/meetings/<int:meeting>/ballot/", office.ballot_create, name="create"),
+    path("office/ballots/", office.ballot_list, name="list"),
+    path("office/ballots/new/", office.ballot_new, name="new"),
     path("office/ballots/<int:pk>/", office.ballot_detail, name="ballot"),
+    path("office/ballots/<int:pk>/questions/", office.question_add, name="question_add"),
     path("office/ballots/<int:pk>/open/", office.ballot_open, name="open"),
     path("office/ballots/<int:pk>/close/", office.ballot_close, name="close"),
     path("office/ballots/<int:pk>/proxies/", office.proxy_register, name="proxy_register"),
@@ -19,5 +22,6 @@ urlpatterns = [
          name="proxy_revoke"),
     path("ballots/<int:pk>/held/", proxy.proxies_held, name="proxies_held"),
     path("v/<str:token>/", member.link_vote, name="link_vote"),
+    path("b/<str:token>/", member.voter_link, name="voter_link"),
     path("v/<str:token>/proxy/", proxy.link_proxy_appoint, name="link_proxy"),
 ]

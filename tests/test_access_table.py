@@ -294,6 +294,13 @@ def _revoke_kwargs(users):
     return {"pk": ballot.pk, "appointment": appointment.pk}
 
 
+def _voter_link_kwargs(users):
+    from ballots.links import voter_link_token
+
+    ballot, sent = _open_ballot(users)
+    return {"token": voter_link_token(member_id=sent["member"].pk, ballot_id=ballot.pk)}
+
+
 def _vote_link_kwargs(users):
     ballot, sent = _open_ballot(users)
     return {"token": _token(sent)}
@@ -424,6 +431,11 @@ TABLE = {
     "meetings:link_paper": ("get", _link_paper_kwargs, EVERYONE),
     "ballots:create": ("post", _ballot_meeting_kwargs, only(*SECRETARY, ok=302)),
     "ballots:ballot": ("get", _ballot_kwargs, only(*BOARD)),
+    "ballots:list": ("get", None, only(*BOARD)),
+    "ballots:new": ("get", None, only(*SECRETARY)),
+    "ballots:new#post": ("post", None, only(*SECRETARY, ok=400)),
+    "ballots:question_add": ("post", _ballot_kwargs, only(*SECRETARY, ok=400)),
+    "ballots:voter_link": ("get", _voter_link_kwargs, EVERYONE),
     "ballots:open": ("post", _ballot_kwargs, only(*SECRETARY, ok=302)),
     "ballots:close": ("post", _ballot_kwargs, only(*SECRETARY, ok=302)),
     # A member on the roll gets their ballot paper; the member who is also on the board is

@@ -81,12 +81,16 @@ def ballot_open(*, actor, ballot: Ballot) -> Ballot:
         ballot = Ballot.objects.select_for_update().get(pk=ballot.pk)
         if ballot.status != BallotStatus.DRAFT:
             raise DomainError("The ballot is already open or closed.")
+        if not ballot.questions.exists():
+            raise DomainError("Add the questions first.")
         rulebook = ballot.rulebook or rulebook_in_force(on=ballot.record_date)
         settings = settings_of(rulebook)
         count = electorate_freeze(ballot=ballot, voting_basis=settings.voting_basis,
                                   share_vote_cap=settings.share_vote_cap)
         if count == 0:
             raise DomainError("Nobody on the register at the record date may vote.")
+        if ballot.meeting_id is None:
+            _ballot_papers_queue(ballot)
         ballot.electors_count = count
         ballot.electorate_fingerprint = electorate_fingerprint(ballot)
         ballot.status = BallotStatus.OPEN
@@ -142,3 +146,98 @@ def ballots_close_due(*, now: dt.datetime | None = None) -> int:
             continue
         closed += 1
     return closed
+
+
+def ballot_create(*, actor, kind: str, title: str, record_date: dt.date,
+                  opens_at: dt.datetime, closes_at: dt.datetime | None = None) -> Ballot:
+    """A ballot of the members, or a written resolution, held without a meeting. A written
+    resolution lapses after the days the rules set (28 unless they say otherwise), counted
+    from its circulation: it closes then at the latest."""
+    if kind not in (BallotKind.STANDALONE, BallotKind.WRITTEN):
+        raise DomainError("Choose a ballot of the members or a written resolution.",
+                          field="kind")
+    if not title.strip():
+        raise DomainError("Give the ballot a title.", field="title")
+    rulebook = rulebook_in_force(on=timezone.localdate(opens_at))
+    if rulebook is None:
+        raise DomainError("No rules are in force on that day: record the rules first.")
+    if kind == BallotKind.WRITTEN:
+        lapse = opens_at + dt.timedelta(days=settings_of(rulebook).written_resolution_lapse_days)
+        closes_at = closes_at or lapse
+        if closes_at > lapse:
+            raise DomainError(f"A written resolution lapses {lapse:%-d %B %Y}: it cannot "
+                              "stay open longer.", field="closes_at")
+    if closes_at is None or closes_at <= opens_at:
+        raise DomainError("Voting must close after it opens.", field="closes_at")
+    if record_date > timezone.localdate(opens_at):
+        raise DomainError("The record date is on or before the day voting opens.",
+                          field="record_date")
+    with atomic():
+        ballot = Ballot.objects.create(
+            kind=kind, title=title.strip(), record_date=record_date, rulebook=rulebook,
+            opens_at=opens_at, closes_at=closes_at,
+            change_allowed=settings_of(rulebook).change_vote_before_close,
+            created_by_id=getattr(actor, "pk", None))
+        audit_record(actor=actor, action="ballot.created", target=ballot, changes={
+            "kind": kind, "title": ballot.title, "record_date": record_date,
+            "opens_at": opens_at, "closes_at": closes_at})
+        return ballot
+
+
+def question_add(*, actor, ballot: Ballot, kind: str, title: str, text: str = "",
+                 resolution_type: str = "", seats: int = 1, candidates: list[str] = (),
+                 constituency=None) -> Question:
+    """Add a question to a ballot being prepared (not a meeting's, which follows its
+    agenda). A written resolution asks resolutions only."""
+    if kind not in QuestionKind.values:
+        raise DomainError("Choose the kind of question.", field="kind")
+    if not title.strip():
+        raise DomainError("Give the question a title.", field="title")
+    if kind == QuestionKind.RESOLUTION and not text.strip():
+        raise DomainError("Write the full text of the resolution.", field="text")
+    if ballot.kind == BallotKind.WRITTEN and kind != QuestionKind.RESOLUTION:
+        raise DomainError("A written resolution has no elections.", field="kind")
+    names = [name.strip() for name in candidates if name.strip()]
+    if kind != QuestionKind.RESOLUTION and len(names) < 1:
+        raise DomainError("Give the candidates, one a line.", field="candidates")
+    if len(set(names)) != len(names):
+        raise DomainError("A candidate is named twice.", field="candidates")
+    with atomic():
+        ballot = Ballot.objects.select_for_update().get(pk=ballot.pk)
+        if ballot.status != BallotStatus.DRAFT or ballot.meeting_id:
+            raise DomainError("Questions are added to a ballot of the members being "
+                              "prepared.")
+        position = ballot.questions.count() + 1
+        question = Question.objects.create(
+            ballot=ballot, position=position, kind=kind, title=title.strip(),
+            text=text.strip(), resolution_type=resolution_type or (
+                "written" if ballot.kind == BallotKind.WRITTEN else "ordinary")
+            if kind == QuestionKind.RESOLUTION else "", seats=seats,
+            constituency=constituency)
+        Option.objects.bulk_create(Option(question=question, position=i, label=name)
+                                   for i, name in enumerate(names, start=1))
+        audit_record(actor=actor, action="ballot.question_added", target=ballot, changes={
+            "position": position, "kind": kind, "title": title, "text": text,
+            "candidates": names})
+        return question
+
+
+def _ballot_papers_queue(ballot: Ballot) -> int:
+    """Email each elector who agreed to email their personal link to the ballot paper
+    (a meeting's ballot goes with the meeting's notice instead)."""
+    from governance.models import Mailing
+    from governance.outbox import deliveries_queue_many
+    from meetings.selectors import with_email_consent
+    from membership.models import Member
+
+    members = with_email_consent(Member.objects.filter(
+        pk__in=ballot.electors.values("member_id")), on=timezone.localdate()).exclude(
+        email_consent=None)
+    mailing = Mailing.objects.create(kind="ballot_paper", title=f"Ballot: {ballot.title}",
+                                     selection={"ballot_id": ballot.pk})
+    new = deliveries_queue_many(kind="ballot_paper", mailing=mailing, items=[
+        (f"ballot-paper:{ballot.pk}:{m.pk}", m.email_consent,
+         {"ballot_id": ballot.pk, "member_id": m.pk}) for m in members])
+    mailing.total, mailing.prepared_at = len(new), timezone.now()
+    mailing.save(update_fields=["total", "prepared_at"])
+    return len(new)

@@ -13,6 +13,7 @@ from membership.selectors import member_for_user
 
 from .. import selectors
 from ..forms import BallotPaperForm, ReceiptForm
+from ..links import voter_link_read
 from ..models import BallotStatus
 from ..services import casting
 from ..services.casting import VoteRefused
@@ -108,3 +109,14 @@ def receipt_check(request, pk: int):
         found = casting.receipt_counted(ballot=ballot, receipt=form.cleaned_data["receipt"])
     return _private(render(request, "ballots/check.html", {
         "ballot": ballot, "form": form, "found": found}))
+
+
+@access(PUBLIC)
+def voter_link(request, token: str):
+    """A ballot of the members or a written resolution, through the link in its email."""
+    found = voter_link_read(token)
+    ballot = selectors.ballot_get(found[1]) if found else None
+    if ballot is None:
+        raise Http404
+    return _vote(request, ballot, selectors.elector_by_member_id(
+        ballot=ballot, member_id=found[0]), token=token)

@@ -17,7 +17,9 @@ from .. import selectors
 from ..forms import (
     BallotPaperForm,
     BallotTimesForm,
+    NewBallotForm,
     PaperProxyForm,
+    QuestionForm,
     RoomVoteForm,
     ShowOfHandsForm,
 )
@@ -49,12 +51,16 @@ def ballot_create(request, meeting: int):
     return redirect("meetings:meeting", pk=meeting)
 
 
-@access(*BOARD)
-def ballot_detail(request, pk: int):
-    ballot = _ballot(pk)
+def _detail(request, ballot, question_form=None):
     return render(request, "ballots/console.html", {
         "ballot": ballot, "questions": selectors.ballot_questions(ballot),
-        "turnout": selectors.turnout(ballot), "is_secretary": acting_as(request, *SECRETARY)})
+        "turnout": selectors.turnout(ballot), "is_secretary": acting_as(request, *SECRETARY),
+        "question_form": question_form or QuestionForm()}, status=status_for(question_form))
+
+
+@access(*BOARD)
+def ballot_detail(request, pk: int):
+    return _detail(request, _ballot(pk))
 
 
 def _act(request, pk, action, done):
@@ -160,3 +166,36 @@ def show_of_hands(request, pk: int):
         "ballot": ballot, "who": RoomVoteForm(), "hands": form,
         "paper": BallotPaperForm(questions=questions, elector=None),
         "recorded": selectors.shows_of_hands(ballot)}, status=status_for(form))
+
+
+@access(*BOARD)
+def ballot_list(request):
+    return render(request, "ballots/list.html", {
+        "ballots": selectors.ballots_all()[:100],
+        "is_secretary": acting_as(request, *SECRETARY)})
+
+
+@access(*SECRETARY)
+@require_http_methods(["GET", "POST"])
+def ballot_new(request):
+    form = NewBallotForm(posted(request))
+    made = []
+    if request.method == "POST" and form_submit(request, form, lambda data: made.append(
+            ballots.ballot_create(actor=request.user, **data))):
+        messages.success(request, "The ballot is made. Add its questions, then open it.")
+        return redirect("ballots:ballot", pk=made[0].pk)
+    return render(request, "ballots/new.html", {"form": form}, status=status_for(form))
+
+
+@access(*SECRETARY)
+@require_POST
+def question_add(request, pk: int):
+    ballot = _ballot(pk)
+    form = QuestionForm(request.POST)
+    if form_submit(request, form, lambda data: ballots.question_add(
+            actor=request.user, ballot=ballot, kind=data["kind"], title=data["title"],
+            text=data["text"], seats=data["seats"],
+            candidates=data["candidates"].splitlines())):
+        messages.success(request, "The question is added.")
+        return redirect("ballots:ballot", pk=pk)
+    return _detail(request, ballot, question_form=form)
