@@ -427,3 +427,9 @@ class WriteDownForm(forms.Form):
     resolved_on = forms.DateField(label="Date of the board's resolution", widget=DATE,
                                   initial=timezone.localdate)
     minute_reference = forms.CharField(label="Minute reference", max_length=100)
+
+
+class EmailConsentForm(forms.Form):
+    email = forms.EmailField(label="Send notices by email to",
+                             help_text="Notices of meetings, ballots and the accounts. You "
+                                       "can go back to post at any time.")

@@ -467,3 +467,8 @@ def office_summary(*, today: dt.date, is_society: bool) -> OfficeSummary:
         members_without_login=Member.objects.filter(
             ceased_on__isnull=True, user__isnull=True).exclude(email="").count(),
     )
+
+
+def email_consent(*, member: Member):
+    """The member's current agreement to be sent notices by email, if any."""
+    return member.consents.filter(withdrawn_on__isnull=True).first()

@@ -13,6 +13,7 @@ urlpatterns = [
     path("me/", portal.portal, name="portal"),
     path("me/buy/", portal.buy_shares, name="buy_shares"),
     path("me/withdraw/", portal.request_withdrawal, name="withdraw"),
+    path("me/notices/", portal.email_notices, name="email_notices"),
     path("certificates/<int:number>/", portal.certificate, name="certificate"),
     path("register/", portal.members_register, name="members_register"),
     # The secretary's back office

@@ -337,6 +337,7 @@ TABLE = {
     "membership:buy_shares#post": ("post", None, only("member", ok=400)),
     "membership:withdraw": ("get", None, only("member")),
     "membership:withdraw#post": ("post", None, only("member", ok=400)),
+    "membership:email_notices": ("post", None, only("member", ok=302)),
     # A member may open only their own certificate: another member's is 404, also to a
     # board member without two-factor, who is let in only as a member.
     "membership:certificate": ("get", _certificate_kwargs,

@@ -5,18 +5,18 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import access, acting_as
 from accounts.roles import BOARD, MEMBER
 from governance.exceptions import DomainError
 from governance.formatting import long_date
-from governance.http import form_error, posted, status_for
+from governance.http import form_error, form_submit, posted, status_for
 from governance.selectors import organisation_get
 
 from .. import forms, selectors
 from ..models import Member
-from ..services import applications, inspection, withdrawals
+from ..services import applications, consents, inspection, withdrawals
 
 
 def _own_member(request) -> Member:
@@ -36,7 +36,32 @@ def portal(request):
         "withdrawals": selectors.member_withdrawals(member=member),
         "pending": selectors.member_applications_pending(member=member),
         "earlier": selectors.member_entries_for_user(user=request.user).exclude(pk=member.pk),
+        "consent": selectors.email_consent(member=member),
+        "consent_form": forms.EmailConsentForm(initial={"email": member.email}),
     })
+
+
+@access(*MEMBER)
+@require_POST
+def email_notices(request):
+    """The member chooses email (at an address) or post for their notices."""
+    member = _own_member(request)
+    if request.POST.get("choice") == "post":
+        try:
+            consents.email_consent_withdraw(actor=request.user, member=member)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "Notices will come to you by post.")
+        return redirect("membership:portal")
+    form = forms.EmailConsentForm(request.POST)
+    if form_submit(request, form, lambda data: consents.email_consent_give(
+            actor=request.user, member=member, email=data["email"])):
+        messages.success(request, "Notices will come to you by email.")
+    else:
+        for error in form.errors.get("email", []) + form.non_field_errors():
+            messages.error(request, error)
+    return redirect("membership:portal")
 
 
 @access(*MEMBER, *BOARD)

@@ -66,3 +66,23 @@ def test_invite_some_then_everyone_each_once(client, users, imported, mailbox,
     assert "Choose at least one member" in nobody.content.decode()
     page = client.get(response["Location"])
     assert b"Finished: 9 sent" in page.content
+
+
+@pytest.mark.django_db(transaction=False)
+def test_a_member_chooses_email_or_post_for_their_notices(client, users):
+    from membership.models import CommunicationConsent
+
+    client.force_login(users["member"])
+    url = reverse("membership:email_notices")
+    assert "By post, to the address" in client.get(reverse("membership:portal")).content.decode()
+    client.post(url, {"choice": "email", "email": "Me@Example.org"})
+    consent = CommunicationConsent.objects.get(withdrawn_on__isnull=True)
+    assert consent.email == "me@example.org"
+    page = client.get(reverse("membership:portal")).content.decode()
+    assert "By email to <strong>me@example.org</strong>" in page
+    client.post(url, {"choice": "email", "email": "new@example.org"})
+    assert CommunicationConsent.objects.filter(withdrawn_on__isnull=True).get().email == \
+        "new@example.org"
+    client.post(url, {"choice": "post"})
+    assert not CommunicationConsent.objects.filter(withdrawn_on__isnull=True).exists()
+    assert CommunicationConsent.objects.count() == 2
