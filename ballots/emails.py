@@ -9,7 +9,10 @@ from governance.outbox import PermanentFailure, composer
 from governance.selectors import organisation_get
 from meetings.links import member_link_token
 
+from .links import voter_link_token, voter_link_url
 from .models import Ballot, BallotStatus, Participation
+from .results import results_lines
+from .selectors import results_of
 
 
 @composer("ballot_reminder")
@@ -29,8 +32,6 @@ def ballot_reminder(delivery: Delivery):
 
 @composer("ballot_paper")
 def ballot_paper(delivery: Delivery):
-    from .links import voter_link_url
-
     ballot = Ballot.objects.filter(pk=delivery.payload["ballot_id"]).first()
     if ballot is None or ballot.status != BallotStatus.OPEN:
         raise PermanentFailure("the ballot is no longer open")
@@ -38,3 +39,22 @@ def ballot_paper(delivery: Delivery):
     return render_email(template="ballot_paper", to=delivery.to_email, context={
         "organisation": organisation_get(), "ballot": ballot, "link": link,
         "questions": ballot.questions.order_by("position")})
+
+
+@composer("ballot_results")
+def ballot_results(delivery: Delivery):
+    """The published results in words, with a personal link to the results page."""
+    ballot = Ballot.objects.filter(pk=delivery.payload["ballot_id"]).first()
+    if ballot is None or ballot.results_published_at is None:
+        raise PermanentFailure("the results are not published")
+    member_id = delivery.payload["member_id"]
+    if ballot.meeting_id:
+        token = member_link_token(member_id=member_id, meeting_id=ballot.meeting_id)
+        path = reverse("ballots:link_results", args=[token])
+    else:
+        token = voter_link_token(member_id=member_id, ballot_id=ballot.pk)
+        path = reverse("ballots:voter_results", args=[token])
+    return render_email(template="ballot_results", to=delivery.to_email, context={
+        "organisation": organisation_get(), "ballot": ballot,
+        "lines": results_lines(results_of(ballot)),
+        "link": settings.SITE_URL.rstrip("/") + path})

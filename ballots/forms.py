@@ -175,6 +175,29 @@ class ShowOfHandsForm(forms.Form):
                                            if q.kind == QuestionKind.RESOLUTION]
 
 
+class SpoiltPaperForm(forms.Form):
+    channel = forms.ChoiceField(label="The paper was", widget=forms.RadioSelect,
+                                initial="room", choices=[("room", "A poll card in the room"),
+                                                         ("postal", "A postal paper")])
+    reason = forms.CharField(label="Why it cannot be counted", max_length=200,
+                             help_text="For example: unmarked, marked for too many, "
+                                       "unclear, not signed, or from someone not on the roll.")
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "spoilt_%s")
+        super().__init__(*args, **kwargs)
+
+
+class CastingVoteForm(forms.Form):
+    choice = forms.ChoiceField(label="The chair's casting vote", widget=forms.RadioSelect,
+                               choices=[("for", "For"), ("against", "Against")])
+
+    def __init__(self, *args, question_id=None, **kwargs):
+        kwargs.setdefault("auto_id", f"casting_{question_id}_%s" if question_id
+                          else "casting_%s")
+        super().__init__(*args, **kwargs)
+
+
 class NewBallotForm(PageForm):
     id_prefix = "new"
 

@@ -48,6 +48,11 @@ class Ballot(models.Model):
     electors_count = models.PositiveIntegerField(default=0)
     opened_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    counted_at = models.DateTimeField(null=True, blank=True)
+    # The count's claim (a worker holds it until then) and how many questions it has done.
+    count_claimed_until = models.DateTimeField(null=True, blank=True)
+    count_progress = models.PositiveSmallIntegerField(default=0)
+    results_published_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by_id = models.BigIntegerField(null=True, blank=True)
 
@@ -235,3 +240,34 @@ class ShowOfHands(models.Model):
 
     def __str__(self) -> str:
         return f"show of hands on question {self.question_id}"
+
+
+class SpoiltPaper(models.Model):
+    """A poll card or postal ballot paper that could not be counted (unmarked, marked for
+    too many, unclear, or from someone not on the roll), recorded so that the scrutineer's
+    report can show the invalid papers beside the valid ones."""
+
+    ballot = models.ForeignKey(Ballot, on_delete=models.PROTECT, related_name="spoilt_papers")
+    channel = models.CharField(max_length=10, choices=[(Channel.ROOM, Channel.ROOM.label),
+                                                       (Channel.POSTAL, Channel.POSTAL.label)])
+    reason = models.CharField(max_length=200)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    recorded_by_id = models.BigIntegerField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"spoilt paper on ballot {self.ballot_id}"
+
+
+class QuestionResult(models.Model):
+    """The count of one question, as the counting task stored it: the same whenever it
+    runs again, with the rules and the roll it used."""
+
+    question = models.OneToOneField(Question, on_delete=models.PROTECT, related_name="result")
+    outcome = models.CharField(max_length=40)
+    data = models.JSONField(help_text="Totals, classes, stages: the count's own report.")
+    rulebook_version = models.PositiveIntegerField()
+    electorate_fingerprint = models.CharField(max_length=64)
+    counted_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"result of question {self.question_id}: {self.outcome}"

@@ -3,6 +3,8 @@ here reads what anyone voted while a ballot is open."""
 
 from django.db.models import Count, Prefetch
 
+from membership.models import StakeholderClass
+
 from .models import (
     Ballot,
     BallotStatus,
@@ -11,6 +13,8 @@ from .models import (
     Participation,
     ProxyAppointment,
     Question,
+    QuestionResult,
+    SpoiltPaper,
 )
 
 
@@ -94,3 +98,83 @@ def shows_of_hands(ballot: Ballot):
     from .models import ShowOfHands
 
     return ShowOfHands.objects.filter(question__ballot=ballot).select_related("question")
+
+
+# --- Results ------------------------------------------------------------------------------
+
+
+def results_of(ballot: Ballot) -> list:
+    """The questions of a counted ballot, each with its stored result (`question.stored`),
+    and for a two-stage resolution the result of the question that confirms it
+    (`question.confirmation`, or None)."""
+    questions = list(ballot_questions(ballot).select_related("agenda_item"))
+    stored = {r.question_id: r for r in QuestionResult.objects.filter(question__ballot=ballot)}
+    confirming = {}
+    items = [q.agenda_item_id for q in questions if q.agenda_item_id]
+    if items:
+        for result in QuestionResult.objects.filter(
+                question__agenda_item__confirms_id__in=items,
+                question__ballot__results_published_at__isnull=False).select_related(
+                    "question__agenda_item", "question__ballot__meeting"):
+            confirming[result.question.agenda_item.confirms_id] = result
+    for question in questions:
+        question.stored = stored.get(question.pk)
+        question.confirmation = confirming.get(question.agenda_item_id)
+    return questions
+
+
+def question_of_ballot(*, ballot: Ballot, pk: int) -> Question | None:
+    return Question.objects.filter(ballot=ballot, pk=pk).first()
+
+
+def class_names() -> dict[str, str]:
+    return dict(StakeholderClass.objects.values_list("slug", "name"))
+
+
+def ballots_published_for_member(member) -> list[Ballot]:
+    """Ballots whose roll the member was on and whose results are published."""
+    if member is None:
+        return []
+    return list(Ballot.objects.filter(results_published_at__isnull=False,
+                                      electors__member=member).order_by("-closed_at"))
+
+
+def spoilt_papers(ballot: Ballot):
+    return SpoiltPaper.objects.filter(ballot=ballot).order_by("recorded_at")
+
+
+def count_progress(ballot: Ballot) -> dict:
+    """The count's progress for the secretary's progress bar: questions counted of all."""
+    total = ballot.questions.count()
+    finished = ballot.counted_at is not None
+    done = total if finished else min(ballot.count_progress, total)
+    if finished:
+        text = "Counted."
+    elif ballot.status != BallotStatus.CLOSED:
+        text = "The count starts when the ballot closes."
+    else:
+        text = f"Counting: {done} of {total} question{'s' if total != 1 else ''} counted."
+    return {"done": done, "total": total, "finished": finished, "text": text}
+
+
+# --- Who a signed-in person votes for -----------------------------------------------------
+
+
+def electors_for_user(*, ballot: Ballot, user) -> list[Elector]:
+    """The places on the roll a signed-in person may vote for: their own, if their current
+    entry is on it, then each organisation on it that they represent."""
+    from membership.selectors import member_for_user
+
+    own = elector_for(ballot=ballot, member=member_for_user(user=user))
+    represented = Elector.objects.filter(ballot=ballot, member__representative_user=user
+                                         ).select_related("member").order_by("member_number")
+    if own is not None:
+        represented = represented.exclude(pk=own.pk)
+    return ([own] if own is not None else []) + list(represented)
+
+
+def represents_a_member(*, user) -> bool:
+    """Whether the person represents an organisation that is a member today."""
+    from membership.models import Member
+
+    return Member.objects.filter(representative_user=user, ceased_on__isnull=True).exists()

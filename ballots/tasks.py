@@ -1,6 +1,7 @@
 from celery import shared_task
 
 from .services.ballots import ballots_close_due
+from .services.counting import ballot_count, ballots_count_due
 from .services.reminders import ballot_reminders_send
 
 
@@ -12,3 +13,13 @@ def ballots_close_due_task() -> int:
 @shared_task(queue="notices")
 def ballot_reminders_task() -> int:
     return ballot_reminders_send()
+
+
+@shared_task(queue="counting", acks_late=True)
+def ballot_count_task(ballot_id: int) -> int:
+    return ballot_count(ballot_id=ballot_id)
+
+
+@shared_task(queue="default")
+def ballots_count_due_task() -> int:
+    return ballots_count_due()

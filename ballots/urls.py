@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import member, office, proxy
+from .views import member, office, proxy, results
 
 app_name = "ballots"
 
@@ -15,6 +15,19 @@ urlpatterns = [
     path("office/ballots/<int:pk>/proxies/", office.proxy_register, name="proxy_register"),
     path("office/ballots/<int:pk>/room/", office.room_votes, name="room"),
     path("office/ballots/<int:pk>/hands/", office.show_of_hands, name="hands"),
+    path("office/ballots/<int:pk>/spoilt/", office.spoilt_paper, name="spoilt"),
+    path("office/ballots/<int:pk>/count/", office.count_progress, name="count_progress"),
+    path("office/ballots/<int:pk>/publish/", office.results_publish, name="publish"),
+    path("office/ballots/<int:pk>/questions/<int:question>/casting-vote/",
+         office.casting_vote, name="casting_vote"),
+    path("office/ballots/<int:pk>/scrutiny/", results.scrutiny, name="scrutiny"),
+    path("office/ballots/<int:pk>/scrutiny/bundle/", results.scrutiny_bundle,
+         name="scrutiny_bundle"),
+    path("ballots/<int:pk>/results/", results.results, name="results"),
+    path("ballots/<int:pk>/results/<int:question>/", results.question_results,
+         name="question_results"),
+    path("ballots/<int:pk>/results.csv", results.results_csv, name="results_csv"),
+    path("ballots/<int:pk>/results.pdf", results.results_pdf_download, name="results_pdf"),
     path("ballots/<int:pk>/", member.ballot_vote, name="vote"),
     path("ballots/<int:pk>/check/", member.receipt_check, name="check"),
     path("ballots/<int:pk>/proxy/", proxy.proxy_appoint, name="proxy"),
@@ -24,4 +37,6 @@ urlpatterns = [
     path("v/<str:token>/", member.link_vote, name="link_vote"),
     path("b/<str:token>/", member.voter_link, name="voter_link"),
     path("v/<str:token>/proxy/", proxy.link_proxy_appoint, name="link_proxy"),
+    path("v/<str:token>/results/", results.link_results, name="link_results"),
+    path("b/<str:token>/results/", results.voter_results, name="voter_results"),
 ]

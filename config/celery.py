@@ -31,6 +31,8 @@ app.conf.update(
         "notices-resume": {"task": "meetings.tasks.notices_resume_task", "schedule": 60.0},
         "ballots-close-due": {"task": "ballots.tasks.ballots_close_due_task",
                               "schedule": 60.0},
+        "ballots-count-due": {"task": "ballots.tasks.ballots_count_due_task",
+                              "schedule": 60.0},
         "ballot-reminders": {"task": "ballots.tasks.ballot_reminders_task",
                              "schedule": 15 * 60.0},
         "agm-reminders": {"task": "meetings.tasks.agm_reminders_task",

@@ -15,3 +15,9 @@ def long_date(day: dt.date) -> str:
 
 def plural(count: int, one: str, many: str | None = None) -> str:
     return f"{count:,} {one if count == 1 else (many or one + 's')}"
+
+
+def latin1(text: str) -> str:
+    """Text for the core PDF fonts, which cover Latin-1: anything else is replaced rather
+    than failing."""
+    return text.encode("latin-1", "replace").decode("latin-1")

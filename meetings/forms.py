@@ -15,7 +15,7 @@ from .models import (
     MeetingStatus,
     ResolutionType,
 )
-from .rules import PRESETS
+from .rules import PRESETS, STV_RULES
 
 TWO_STAGE_TYPES = (ResolutionType.AMALGAMATION, ResolutionType.TRANSFER_OF_ENGAGEMENTS,
                    ResolutionType.CONVERSION)
@@ -231,6 +231,11 @@ class RulebookPresetForm(PageForm):
     casting_vote = forms.ChoiceField(label="The chair's casting vote", required=False,
                                      choices=[("", "As the preset says"), ("none", "None"),
                                               ("chair", "The chair has one")])
+    stv_rule = forms.ChoiceField(label="Elections by single transferable vote are counted "
+                                       "under", required=False,
+                                 choices=[("", "As the preset says (ERS97)"),
+                                          *[(code, text[0].upper() + text[1:])
+                                            for code, text in STV_RULES.items()]])
 
 
 class ReservedSeatsForm(PageForm):

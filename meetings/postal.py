@@ -7,15 +7,13 @@ import io
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
+from governance.formatting import latin1
+
 from .models import PostalBatch
 
 NEXT = {"new_x": XPos.LMARGIN, "new_y": YPos.NEXT}
 ADDRESS_LINES = 6
 
-
-def _latin1(text: str) -> str:
-    # The core PDF fonts cover Latin-1; anything else is replaced rather than failing.
-    return text.encode("latin-1", "replace").decode("latin-1")
 
 
 def _letters(batch: PostalBatch):
@@ -25,19 +23,19 @@ def _letters(batch: PostalBatch):
 def postal_batch_pdf(batch: PostalBatch) -> bytes:
     notice = batch.notice
     pdf = FPDF(format="A4")
-    pdf.set_title(_latin1(notice.subject))
+    pdf.set_title(latin1(notice.subject))
     pdf.set_lang("en-GB")
     pdf.set_auto_page_break(auto=True, margin=15)
     for letter in _letters(batch):
         pdf.add_page()
         pdf.set_font("Helvetica", "", 11)
         pdf.set_y(45)  # the address shows through a window envelope
-        pdf.multi_cell(90, 5, _latin1(f"{letter.member.full_name}\n{letter.address}"), **NEXT)
+        pdf.multi_cell(90, 5, latin1(f"{letter.member.full_name}\n{letter.address}"), **NEXT)
         pdf.set_font("Helvetica", "", 8)
         pdf.cell(0, 5, f"Member number {letter.member.member_number}", **NEXT)
         pdf.ln(8)
         pdf.set_font("Helvetica", "", 10)
-        pdf.multi_cell(0, 5, _latin1(notice.body), **NEXT)
+        pdf.multi_cell(0, 5, latin1(notice.body), **NEXT)
     return bytes(pdf.output())
 
 

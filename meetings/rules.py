@@ -26,6 +26,8 @@ class RulebookInvalid(DomainError):
 VOTING_BASES = ("one_member_one_vote", "one_share_one_vote", "class_weighted")
 DENOMINATORS = ("votes_cast", "eligible_members", "total_voting_rights")
 COMPARATORS = (">", ">=")
+STV_RULES = {"ers97": "the Electoral Reform Society's 1997 rules (ERS97)",
+             "scottish": "the Scottish STV rules (SSI 2007/42)"}
 
 
 @dataclass
@@ -97,6 +99,7 @@ class RulebookSettings:
     advance_online_voting: bool = True
     change_vote_before_close: bool = True
     written_resolution_lapse_days: int = 28
+    stv_rule: str = "ers97"  # elections by STV: ers97 (ERS 1997) | scottish (SSI 2007/42)
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -214,6 +217,9 @@ def rulebook_check(*, settings: RulebookSettings, legal_form: str,
             raise RulebookInvalid("A written resolution lapses after a number of days "
                                   f"(28 unless the articles say otherwise; {CA06} s.297).",
                                   field="written_resolution_lapse_days")
+    if settings.stv_rule not in STV_RULES:
+        raise RulebookInvalid("Count elections by single transferable vote under the ERS97 "
+                              "rules or the Scottish STV rules.", field="stv_rule")
     if settings.casting_vote not in ("none", "chair"):
         raise RulebookInvalid("The casting vote is the chair's, or there is none.",
                               field="casting_vote")
@@ -479,6 +485,8 @@ def settings_in_words(settings: RulebookSettings, clauses: dict[str, str]
         ("Changing a vote before voting closes",
          "Allowed" if settings.change_vote_before_close else "Not allowed", ""),
         ("Annual general meeting", agm_words(settings.agm), clauses.get("agm", "")),
+        ("Elections by single transferable vote", f"counted under {STV_RULES[settings.stv_rule]}",
+         clauses.get("stv_rule", "")),
     ]
     return [row for row in rows if row is not None]
 

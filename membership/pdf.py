@@ -5,29 +5,27 @@ import datetime as dt
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
+from governance.formatting import latin1
+
 from .models import ShareTransaction
 
 NEXT = {"new_x": XPos.LMARGIN, "new_y": YPos.NEXT}
 
-
-def _latin1(text: str) -> str:
-    # The core PDF fonts cover Latin-1; anything else is replaced rather than failing.
-    return text.encode("latin-1", "replace").decode("latin-1")
 
 
 def share_certificate_pdf(*, entry: ShareTransaction, organisation) -> bytes:
     member, share_class = entry.member, entry.share_class
     pdf = FPDF(format="A4")
     pdf.set_title(f"Share certificate {entry.certificate_number}")
-    pdf.set_author(_latin1(organisation.name if organisation else ""))
+    pdf.set_author(latin1(organisation.name if organisation else ""))
     pdf.set_lang("en-GB")
     pdf.add_page()
     pdf.set_font("Helvetica", "B", 22)
-    pdf.cell(0, 14, _latin1(organisation.name if organisation else "Share certificate"),
+    pdf.cell(0, 14, latin1(organisation.name if organisation else "Share certificate"),
              align="C", **NEXT)
     pdf.set_font("Helvetica", "", 11)
     if organisation is not None:
-        pdf.cell(0, 6, _latin1(f"{organisation.get_legal_form_display()}"
+        pdf.cell(0, 6, latin1(f"{organisation.get_legal_form_display()}"
                                + (f", registered number {organisation.registration_number}"
                                   if organisation.registration_number else "")),
                  align="C", **NEXT)
@@ -43,7 +41,7 @@ def share_certificate_pdf(*, entry: ShareTransaction, organisation) -> bytes:
         f"GBP {share_class.par_value:,.2f} each, fully paid, allotted on "
         f"{entry.effective_on:%d %B %Y}, subject to the rules of the society."
     )
-    pdf.multi_cell(0, 7, _latin1(body), **NEXT)
+    pdf.multi_cell(0, 7, latin1(body), **NEXT)
     pdf.ln(6)
     facts = [
         ("Shares", f"{entry.shares:,}"),
@@ -58,7 +56,7 @@ def share_certificate_pdf(*, entry: ShareTransaction, organisation) -> bytes:
         pdf.cell(0, 7, value, **NEXT)
     pdf.ln(10)
     pdf.set_font("Helvetica", "I", 9)
-    pdf.multi_cell(0, 5, _latin1(
+    pdf.multi_cell(0, 5, latin1(
         "Shares in a mutual are not investments that grow in value: they are repaid at no "
         "more than the amount paid up, and only as the rules allow. This certificate is "
         "evidence of the entry in the register of members, which is the legal record."), **NEXT)
@@ -74,7 +72,7 @@ def register_pdf(*, rows, organisation, as_at: dt.date, with_holdings: bool,
     pdf.add_page()
     pdf.set_font("Helvetica", "B", 14)
     name = organisation.name if organisation else "Register of members"
-    pdf.cell(0, 9, _latin1(f"{name}: register of members as at {as_at:%d %B %Y}"), **NEXT)
+    pdf.cell(0, 9, latin1(f"{name}: register of members as at {as_at:%d %B %Y}"), **NEXT)
     pdf.set_font("Helvetica", "", 9)
     pdf.cell(0, 6, f"{total_rows:,} entries"
              + ("" if with_holdings else " (without holdings, as members may inspect it)"),
@@ -93,5 +91,5 @@ def register_pdf(*, rows, organisation, as_at: dt.date, with_holdings: bool,
                      f"{row.ceased_on:%d/%m/%Y}" if row.ceased_on else ""]
             if with_holdings:
                 cells += [f"{row.shares:,}", f"{row.paid_up:,.2f}"]
-            table.row([_latin1(c) for c in cells])
+            table.row([latin1(c) for c in cells])
     return bytes(pdf.output())

@@ -275,6 +275,11 @@ def _ballot_kwargs(users):
     return {"pk": _open_ballot(users)[0].pk}
 
 
+def _question_kwargs(users):
+    ballot, _sent = _open_ballot(users)
+    return {"pk": ballot.pk, "question": ballot.questions.get().pk}
+
+
 def _ballot_meeting_kwargs(users):
     return {"meeting": _sent_meeting(users)["meeting"].pk}
 
@@ -457,6 +462,23 @@ TABLE = {
     "ballots:proxy_revoke": ("post", _revoke_kwargs, {**EVERYONE, **{
         role: 404 for role in ROLES}}),
     "ballots:proxies_held": ("get", _ballot_kwargs, SIGNED_IN_ONLY),
+    "ballots:spoilt": ("post", _ballot_kwargs, only(*SECRETARY, ok=400)),
+    "ballots:count_progress": ("get", _ballot_kwargs, only(*BOARD)),
+    # The ballot is still open: publishing is refused with a message.
+    "ballots:publish": ("post", _ballot_kwargs, only(*SECRETARY, ok=302)),
+    "ballots:casting_vote": ("post", _question_kwargs, only(*SECRETARY, ok=302)),
+    "ballots:scrutiny": ("get", _ballot_kwargs, only(*BOARD, "scrutineer")),
+    # Results stay hidden until published; the bundle waits for the count (404 till then).
+    "ballots:scrutiny_bundle": ("get", _ballot_kwargs, only(*BOARD, "scrutineer", ok=404)),
+    "ballots:results": ("get", _ballot_kwargs, only("member", *BOARD, "scrutineer")),
+    "ballots:question_results": ("get", _question_kwargs,
+                                 only("member", *BOARD, "scrutineer", ok=404)),
+    "ballots:results_csv": ("get", _ballot_kwargs, only("member", *BOARD, "scrutineer",
+                                                         ok=404)),
+    "ballots:results_pdf": ("get", _ballot_kwargs, only("member", *BOARD, "scrutineer",
+                                                         ok=404)),
+    "ballots:link_results": ("get", _vote_link_kwargs, EVERYONE),
+    "ballots:voter_results": ("get", _voter_link_kwargs, EVERYONE),
     # Third-party pages that people reach: checked too, though not required.
     "account_login": ("get", None, {**EVERYONE, **{r: 302 for r in ROLES if r != "anonymous"}}),
     "account_signup": ("get", None, {**EVERYONE, **{r: 302 for r in ROLES if r != "anonymous"}}),

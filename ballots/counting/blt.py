@@ -25,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["BltElection", "BltError", "parse_blt", "read_blt"]
+__all__ = ["BltElection", "BltError", "parse_blt", "read_blt", "write_blt"]
 
 
 class BltError(ValueError):
@@ -204,3 +204,20 @@ def parse_blt(text: str) -> BltElection:
         title=title,
         ignored_lines=ignored,
     )
+
+
+def write_blt(*, candidates: list[str], seats: int,
+              ballots: list[tuple[tuple[int, ...], int]], title: str) -> str:
+    """A BLT file of these ballots (rankings of 0-based candidate indices with weights), in
+    the order given, with names and title quoted (embedded quotes doubled)."""
+
+    def quoted(text: str) -> str:
+        return '"' + text.replace('"', '""') + '"'
+
+    lines = [f"{len(candidates)} {min(seats, len(candidates))}"]
+    lines += [" ".join([str(weight), *(str(i + 1) for i in ranking), "0"])
+              for ranking, weight in ballots if ranking and weight > 0]
+    lines.append("0")
+    lines += [quoted(name) for name in candidates]
+    lines.append(quoted(title))
+    return "\n".join(lines) + "\n"

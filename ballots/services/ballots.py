@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from governance.exceptions import DomainError
 from governance.services import audit_record
-from governance.transactions import atomic
+from governance.transactions import atomic, queue_after_commit
 from meetings.models import ElectionMethod, ItemKind, Meeting, MeetingStatus
 from meetings.selectors import rulebook_in_force, settings_of
 
@@ -17,12 +17,14 @@ from ..models import (
     Ballot,
     BallotKind,
     BallotStatus,
+    Channel,
     Contents,
     Option,
     Participation,
     ProxyAppointment,
     Question,
     QuestionKind,
+    SpoiltPaper,
 )
 from .electorate import electorate_fingerprint, electorate_freeze
 
@@ -122,6 +124,9 @@ def ballot_close(*, actor, ballot: Ballot) -> Ballot:
             "closed_at": ballot.closed_at, "participations": Participation.objects.filter(
                 question__ballot=ballot).count()})
         transaction.on_commit(_contents_reorder)
+        from ..tasks import ballot_count_task
+
+        queue_after_commit(ballot_count_task, ballot.pk)
     return ballot
 
 
@@ -241,3 +246,22 @@ def _ballot_papers_queue(ballot: Ballot) -> int:
     mailing.total, mailing.prepared_at = len(new), timezone.now()
     mailing.save(update_fields=["total", "prepared_at"])
     return len(new)
+
+
+def spoilt_paper_record(*, actor, ballot: Ballot, channel: str, reason: str):
+    """A poll card or postal paper that cannot be counted, recorded for the scrutineer's
+    report (invalid papers beside the valid ones). Only while the ballot is open."""
+    if channel not in (Channel.ROOM, Channel.POSTAL):
+        raise DomainError("A spoilt paper is a poll card or a postal paper.", field="channel")
+    if not reason.strip():
+        raise DomainError("Say why the paper cannot be counted.", field="reason")
+    with atomic():
+        ballot = Ballot.objects.select_for_update().get(pk=ballot.pk)
+        if ballot.status != BallotStatus.OPEN:
+            raise DomainError("Spoilt papers are recorded while the ballot is open.")
+        paper = SpoiltPaper.objects.create(ballot=ballot, channel=channel,
+                                           reason=reason.strip(),
+                                           recorded_by_id=getattr(actor, "pk", None))
+        audit_record(actor=actor, action="ballot.spoilt_paper_recorded", target=ballot,
+                     changes={"channel": channel, "reason": paper.reason})
+        return paper

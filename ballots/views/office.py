@@ -3,7 +3,7 @@ frozen then), follow the turnout, close it. The board may look. While a secret b
 open nobody sees how anyone voted or any count of the options: turnout only."""
 
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -17,13 +17,15 @@ from .. import selectors
 from ..forms import (
     BallotPaperForm,
     BallotTimesForm,
+    CastingVoteForm,
     NewBallotForm,
     PaperProxyForm,
     QuestionForm,
     RoomVoteForm,
     ShowOfHandsForm,
+    SpoiltPaperForm,
 )
-from ..services import ballots, casting, proxies
+from ..services import ballots, casting, counting, proxies
 
 
 def _ballot(pk: int):
@@ -55,6 +57,7 @@ def _detail(request, ballot, question_form=None):
     return render(request, "ballots/console.html", {
         "ballot": ballot, "questions": selectors.ballot_questions(ballot),
         "turnout": selectors.turnout(ballot), "is_secretary": acting_as(request, *SECRETARY),
+        "progress": selectors.count_progress(ballot),
         "question_form": question_form or QuestionForm()}, status=status_for(question_form))
 
 
@@ -85,6 +88,57 @@ def ballot_open(request, pk: int):
 @require_POST
 def ballot_close(request, pk: int):
     return _act(request, pk, ballots.ballot_close, "The ballot is closed.")
+
+
+@access(*SECRETARY)
+@require_POST
+def results_publish(request, pk: int):
+    return _act(request, pk, counting.results_publish,
+                "The results are published: members can see them, and those who agreed to "
+                "email are being sent them.")
+
+
+@access(*BOARD)
+def count_progress(request, pk: int):
+    return JsonResponse(selectors.count_progress(_ballot(pk)))
+
+
+@access(*SECRETARY)
+@require_POST
+def casting_vote(request, pk: int, question: int):
+    """The chair's casting vote on a tied resolution, as declared at the meeting."""
+    ballot = _ballot(pk)
+    found = selectors.question_of_ballot(ballot=ballot, pk=question)
+    if found is None:
+        raise Http404
+    form = CastingVoteForm(request.POST, question_id=question)
+    if form_submit(request, form, lambda data: counting.casting_vote_record(
+            actor=request.user, question=found, choice=data["choice"])):
+        messages.success(request, "The casting vote is recorded and the resolution counted "
+                                  "with it.")
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+    return redirect("ballots:results", pk=pk)
+
+
+@access(*SECRETARY)
+@require_POST
+def spoilt_paper(request, pk: int):
+    ballot = _ballot(pk)
+    form = SpoiltPaperForm(request.POST)
+    if form_submit(request, form, lambda data: ballots.spoilt_paper_record(
+            actor=request.user, ballot=ballot, **data)):
+        messages.success(request, "The spoilt paper is recorded.")
+        return redirect("ballots:room", pk=pk)
+    questions = list(selectors.ballot_questions(ballot))
+    return render(request, "ballots/room.html", {
+        "ballot": ballot, "who": RoomVoteForm(), "spoilt": form,
+        "hands": ShowOfHandsForm(questions=questions),
+        "paper": BallotPaperForm(questions=questions, elector=None),
+        "recorded": selectors.shows_of_hands(ballot),
+        "spoilt_papers": selectors.spoilt_papers(ballot)}, status=status_for(form))
 
 
 @access(*BOARD)
@@ -143,8 +197,9 @@ def room_votes(request, pk: int):
             return redirect("ballots:room", pk=pk)
     return render(request, "ballots/room.html", {
         "ballot": ballot, "who": who, "paper": paper,
-        "hands": ShowOfHandsForm(questions=questions),
-        "recorded": selectors.shows_of_hands(ballot)}, status=status_for(who, paper))
+        "hands": ShowOfHandsForm(questions=questions), "spoilt": SpoiltPaperForm(),
+        "recorded": selectors.shows_of_hands(ballot),
+        "spoilt_papers": selectors.spoilt_papers(ballot)}, status=status_for(who, paper))
 
 
 @access(*SECRETARY)
@@ -163,9 +218,10 @@ def show_of_hands(request, pk: int):
         messages.success(request, "The show of hands is recorded.")
         return redirect("ballots:room", pk=pk)
     return render(request, "ballots/room.html", {
-        "ballot": ballot, "who": RoomVoteForm(), "hands": form,
+        "ballot": ballot, "who": RoomVoteForm(), "hands": form, "spoilt": SpoiltPaperForm(),
         "paper": BallotPaperForm(questions=questions, elector=None),
-        "recorded": selectors.shows_of_hands(ballot)}, status=status_for(form))
+        "recorded": selectors.shows_of_hands(ballot),
+        "spoilt_papers": selectors.spoilt_papers(ballot)}, status=status_for(form))
 
 
 @access(*BOARD)

@@ -206,5 +206,8 @@ LOGGING = {
 # Organisation shown when no organisation has been set up yet.
 PLATFORM_NAME = env("PLATFORM_NAME", default="Mutual Governance")
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+# Ed25519 key (32 bytes, base64) that signs the scrutineer's bundles; unset: derived from
+# SECRET_KEY (governance/signing.py).
+RESULTS_SIGNING_KEY = env("RESULTS_SIGNING_KEY", default="")
 # Accept the code of the previous or next 30-second period too: phone clocks drift.
 MFA_TOTP_TOLERANCE = 1

@@ -50,6 +50,8 @@ def rulebook_adopt(request):
             changes["notice_clear_days"] = data["notice_clear_days"]
         if data["casting_vote"]:
             changes["casting_vote"] = data["casting_vote"]
+        if data["stv_rule"]:
+            changes["stv_rule"] = data["stv_rule"]
         rulebooks.rulebook_adopt_preset(
             actor=request.user, preset=data["preset"], effective_from=data["effective_from"],
             adopted_by=data["adopted_by"], changes=changes)

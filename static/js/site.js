@@ -10,7 +10,7 @@
     if (message && !window.confirm(message)) { event.preventDefault(); }
   });
   // Live progress of background work (sending notices, counting): a box with
-  // data-progress-url is polled for JSON {done, total, finished, preparing}; the page
+  // data-progress-url is polled for JSON {done, total, finished, preparing, text}; the page
   // reloads when the work is finished. Without JavaScript the page has a refresh link.
   Array.prototype.forEach.call(document.querySelectorAll("[data-progress-url]"), function (box) {
     if (box.dataset.finished) { return; }
@@ -23,7 +23,8 @@
         .then(function (data) {
           if (data.finished) { window.location.reload(); return; }
           if (status) {
-            status.textContent = data.preparing ? "Preparing the emails…"
+            status.textContent = data.text ? data.text
+              : data.preparing ? "Preparing the emails…"
               : "Sending: " + data.done + " of " + data.total + " done.";
           }
           if (bar && data.total) { bar.max = data.total; bar.value = data.done; }
