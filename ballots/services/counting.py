@@ -61,6 +61,8 @@ def resolution_count_rules(ballot: Ballot, question: Question, settings, *,
     with the number eligible (members, or voting rights) from the frozen roll."""
     rules = resolution_rules(settings, resolution_type_of(ballot, question),
                              chair_casting_vote=chair_casting_vote)
+    if question.agenda_item_id and question.agenda_item.confirms_id:
+        rules["two_stage"] = False  # this is the second stage: passing it confirms
     eligible = ballot.electors.all()
     if question.constituency_id:
         eligible = eligible.filter(stakeholder_class_id=question.constituency_id)
@@ -158,7 +160,8 @@ def ballot_count(*, ballot_id: int) -> int:
         return 0
     settings = settings_of(ballot.rulebook)
     counted = {}
-    questions = ballot.questions.order_by("position").select_related("show_of_hands")
+    questions = ballot.questions.order_by("position").select_related("show_of_hands",
+                                                                      "agenda_item")
     for done, question in enumerate(questions, start=1):
         counted[question.pk] = question_count(ballot, question, settings)
         Ballot.objects.filter(pk=ballot.pk).update(count_progress=done)  # the progress bar

@@ -237,3 +237,36 @@ def test_a_tampered_bundle_is_caught(client, users, agm, community, tmp_path):
     check = json.loads(out.getvalue())
     assert check["files_intact"] is True and check["signature_valid"] is False
     assert check["agrees"] is False
+
+
+def test_a_two_stage_resolution_is_pending_until_a_second_meeting_confirms_it(users, rules,
+                                                                              community):
+    from ballots.results import outcome_words
+    from ballots.selectors import results_of
+
+    from .test_counting import _meeting, close_and_count, open_ballot, vote
+
+    members = make_members(community, 6, emailed=0, start=100)
+    amalgamation = {"kind": "resolution", "title": "Amalgamation",
+                    "resolution_type": "amalgamation",
+                    "resolution_text": "That the society amalgamate with Valley Co-op."}
+    first = open_ballot(users, _meeting(rules, [amalgamation]))
+    vote(first, members[:5], "for")
+    vote(first, members[5:], "against")
+    first = close_and_count(users, first)
+    counting.results_publish(actor=users["secretary"], ballot=first)
+    (question,) = results_of(first)
+    assert question.stored.outcome == "passed_pending_confirmation"
+    assert outcome_words(question) == "Passed, pending confirmation at a second meeting"
+
+    second_meeting = _meeting(rules, [{**amalgamation, "title": "Confirm the amalgamation",
+                                       "confirms": first.meeting.items.get()}],
+                              title="General Meeting to confirm")
+    second = open_ballot(users, second_meeting)
+    vote(second, members[:4], "for")
+    second = close_and_count(users, second)
+    (question,) = results_of(first)
+    assert question.confirmation is None  # not published yet: still pending
+    counting.results_publish(actor=users["secretary"], ballot=second)
+    (question,) = results_of(first)
+    assert outcome_words(question) == "Passed and confirmed at General Meeting to confirm"
