@@ -93,9 +93,14 @@ def ballot_close(request, pk: int):
 @access(*SECRETARY)
 @require_POST
 def results_publish(request, pk: int):
-    return _act(request, pk, counting.results_publish,
-                "The results are published: members can see them, and those who agreed to "
-                "email are being sent them.")
+    try:
+        counting.results_publish(actor=request.user, ballot=_ballot(pk))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("ballots:ballot", pk=pk)
+    messages.success(request, "The results are published: members can see them, and those "
+                              "who agreed to email are being sent them.")
+    return redirect("ballots:results", pk=pk)
 
 
 @access(*BOARD)
