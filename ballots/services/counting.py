@@ -68,8 +68,10 @@ def resolution_count_rules(ballot: Ballot, question: Question, settings, *,
         eligible = eligible.filter(stakeholder_class_id=question.constituency_id)
     if rules["denominator"] == "total_voting_rights":
         rules["eligible"] = eligible.aggregate(total=Sum("weight"))["total"] or 0
-    else:
+    elif question.constituency_id:
         rules["eligible"] = eligible.count()
+    else:
+        rules["eligible"] = ballot.electors_count  # the roll, counted when it was frozen
     if not rules["eligible"]:
         rules.pop("eligible")
     return rules
@@ -79,7 +81,7 @@ def resolution_votes(question: Question) -> list[dict]:
     """The question's votes as the tally file's rows: one per class, weight and choice,
     with how many papers said it (a GROUP BY in the database)."""
     rows = (Contents.objects.filter(question=question)
-            .values("class_slug", "weight", "choice").annotate(n=Count("pk"))
+            .values("class_slug", "weight", "choice").annotate(n=Count("*"))
             .order_by("class_slug", "weight", "choice"))
     return [{"class": row["class_slug"], "weight": str(row["weight"]),
              "choice": row["choice"], "count": row["n"]} for row in rows]
