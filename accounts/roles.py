@@ -26,6 +26,9 @@ class Role(models.TextChoices):
 OFFICER_ROLES = frozenset({Role.SECRETARY, Role.CHAIR, Role.BOARD, Role.SCRUTINEER, Role.ADMIN})
 # Roles appointed through the register of officers (the site administrator is a flag on the user).
 APPOINTED_ROLES = (Role.SECRETARY, Role.CHAIR, Role.BOARD, Role.SCRUTINEER)
+# The offices that make someone a director: the board shown on the board page, and those
+# who may retire by rotation at the AGM.
+DIRECTOR_ROLES = (Role.CHAIR, Role.BOARD)
 
 # Groups of roles, used by every `@access(...)` rule.
 SECRETARY = (Role.SECRETARY,)

@@ -17,6 +17,8 @@ from .models import (
     SOCIETY_FORMS,
     AssetLock,
     AuditEvent,
+    Delivery,
+    DeliveryStatus,
     Heartbeat,
     LegalForm,
     OfficerAppointment,
@@ -154,11 +156,16 @@ def invitation_queue(*, user, reason: str, mailing=None, resend: int = 0) -> Non
 
 
 def delivery_resend(*, actor, delivery):
-    """Send a failed email again (the secretary's button)."""
+    """Send a failed email again (the secretary's button). An email that has not failed
+    (sent since, or already waiting after an earlier press) is left as it is, and nothing
+    is written to the audit log for it."""
     with atomic():
+        failed = Delivery.objects.select_for_update().filter(
+            pk=delivery.pk, status=DeliveryStatus.FAILED).exists()
         delivery = outbox.delivery_resend(delivery=delivery)
-        audit_record(actor=actor, action="delivery.resent", target=delivery,
-                     changes={"kind": delivery.kind, "to": delivery.to_email})
+        if failed:
+            audit_record(actor=actor, action="delivery.resent", target=delivery,
+                         changes={"kind": delivery.kind, "to": delivery.to_email})
         return delivery
 
 

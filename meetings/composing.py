@@ -51,8 +51,10 @@ def notice_problems(*, meeting: Meeting, items: list[AgendaItem],
             problems.append(Problem("items", f"Item {item.position}: the full text of a "
                                              f"{item.get_resolution_type_display().lower()} "
                                              "must be in the notice."))
+        # Nominations are open on their closing day too, and none can be added once the
+        # notice has gone.
         if item.kind == ItemKind.ELECTION and item.nominations_close and \
-                item.nominations_close > timezone.localdate(sent_at):
+                item.nominations_close >= timezone.localdate(sent_at):
             problems.append(Problem("items", f"Item {item.position}: nominations are open "
                                              f"until {long_date(item.nominations_close)}; "
                                              "send the notice when they have closed."))

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from django.db.models import Exists, OuterRef, Prefetch, Q, Subquery, Sum
 from django.utils import timezone
 
+from accounts.roles import DIRECTOR_ROLES
 from governance.calendar import add_working_hours
 from governance.models import Delivery, DeliveryStatus
 from governance.outbox import mailing_progress
-from governance.selectors import organisation_get
+from governance.selectors import officers_on, organisation_get
 from membership.models import (
     CommunicationConsent,
     Member,
@@ -25,6 +26,7 @@ from .models import (
     AttendanceMode,
     Channel,
     Meeting,
+    MeetingDocument,
     MeetingKind,
     MeetingStatus,
     Notice,
@@ -223,6 +225,19 @@ def reserved_seats():
 
 def item_for(meeting: Meeting, pk: int) -> AgendaItem | None:
     return meeting.items.filter(pk=pk).first()
+
+
+def meeting_documents(meeting: Meeting):
+    return meeting.documents.all()
+
+
+def document_for(meeting: Meeting, pk: int) -> MeetingDocument | None:
+    return meeting.documents.filter(pk=pk).first()
+
+
+def directors_on(*, on: dt.date):
+    """The directors' current appointments on a date, longest in office first."""
+    return officers_on(on=on).filter(role__in=DIRECTOR_ROLES).order_by("started_on", "pk")
 
 
 def meeting_with_items(pk: int) -> Meeting | None:

@@ -296,6 +296,10 @@ def withdrawals_queue():
         "member", "share_class").order_by("eligible_on", "created_at", "id")
 
 
+def queued_withdrawal(*, pk: int) -> WithdrawalRequest | None:
+    return withdrawals_queue().filter(pk=pk).first()
+
+
 def withdrawals_queue_valued(*, on: dt.date) -> list[tuple[WithdrawalRequest, Decimal]]:
     """The queue with what each request is worth on a date (par, or the written-down
     value then in force)."""
@@ -317,6 +321,14 @@ def share_classes():
 
 def stakeholder_classes():
     return StakeholderClass.objects.prefetch_related("share_classes", "voting_history")
+
+
+def share_class(*, pk: int) -> ShareClass | None:
+    return share_classes().filter(pk=pk).first()
+
+
+def stakeholder_class(*, pk: int) -> StakeholderClass | None:
+    return stakeholder_classes().filter(pk=pk).first()
 
 
 def _in_force(history, on: dt.date, field: str) -> bool:
@@ -393,6 +405,21 @@ def members():
     return Member.objects.select_related("stakeholder_class")
 
 
+def member(*, pk: int) -> Member | None:
+    return members().filter(pk=pk).first()
+
+
+def members_without_login():
+    """Current members with an email address and no login (who can be invited), by
+    member number."""
+    return Member.objects.filter(ceased_on__isnull=True, user__isnull=True).exclude(
+        email="").order_by("member_number")
+
+
+def application(*, pk: int) -> Application | None:
+    return applications().filter(pk=pk).first()
+
+
 def applications():
     return Application.objects.select_related("share_class", "stakeholder_class", "member",
                                               "payment")
@@ -411,6 +438,10 @@ def application_by_token(*, token: str) -> Application | None:
 def sale_notices_open():
     return SaleNotice.objects.filter(status=SaleNotice.Status.OPEN).select_related(
         "member", "share_class").order_by("due_on", "id")
+
+
+def open_sale_notice(*, pk: int) -> SaleNotice | None:
+    return sale_notices_open().filter(pk=pk).first()
 
 
 def inspection_requests(*, limit: int = 100):
@@ -464,8 +495,7 @@ def office_summary(*, today: dt.date, is_society: bool) -> OfficeSummary:
         inspections_open=InspectionRequest.objects.filter(
             status=InspectionRequest.Status.OPEN).count(),
         sale_notices_due=sale_notices_open().filter(due_on__lte=today).count(),
-        members_without_login=Member.objects.filter(
-            ceased_on__isnull=True, user__isnull=True).exclude(email="").count(),
+        members_without_login=members_without_login().count(),
     )
 
 

@@ -124,11 +124,21 @@ def test_make_run_serves_the_address_it_prints(tmp_path):
     import time
     import urllib.request
 
+    # The README gives the address `make run` prints when no port is chosen.
+    make_env = {k: v for k, v in os.environ.items() if k not in ("WEB_HOST", "WEB_PORT")}
+    by_default = subprocess.run(["make", "-n", "run"], cwd=ROOT, env=make_env,
+                                capture_output=True, text=True, check=True).stdout
+    default_address = re.search(r"starting at (http://\S+/)", by_default).group(1)
+    said = re.search(r"^make run\b.*?(http://[^\s,]+)", (ROOT / "README.md").read_text(),
+                     re.M)
+    assert said, "the README does not say where `make run` serves the platform"
+    assert said.group(1) == default_address
+
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     printed = subprocess.run(["make", "-n", "run", f"WEB_PORT={port}"], cwd=ROOT,
-                             capture_output=True, text=True, check=True).stdout
+                             env=make_env, capture_output=True, text=True, check=True).stdout
     address = re.search(r"starting at (http://\S+/)", printed).group(1)
     assert address == f"http://127.0.0.1:{port}/"
     honcho = re.search(r"^(WEB_HOST=\S+ WEB_PORT=\S+) .*?honcho start -f Procfile", printed,

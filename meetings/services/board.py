@@ -6,16 +6,13 @@ import secrets
 
 from django.utils import timezone
 
-from accounts.roles import Role
 from governance.exceptions import DomainError
-from governance.selectors import officers_on
 from governance.services import audit_record
 from governance.transactions import atomic
 from membership.models import StakeholderClass
 
+from .. import selectors
 from ..models import Meeting, MeetingKind, ReservedSeats, RotationDraw
-
-DIRECTOR_ROLES = (Role.CHAIR, Role.BOARD)
 
 
 def rotation_draw(*, actor, meeting: Meeting, seed: str | None = None) -> RotationDraw:
@@ -30,8 +27,7 @@ def rotation_draw(*, actor, meeting: Meeting, seed: str | None = None) -> Rotati
             raise DomainError("The retirement by rotation for this AGM is already decided.")
         on = timezone.localdate(meeting.starts_at)
         directors = {}
-        for appointment in officers_on(on=on).filter(role__in=DIRECTOR_ROLES).order_by(
-                "started_on", "pk"):
+        for appointment in selectors.directors_on(on=on):
             directors.setdefault(appointment.user_id, appointment)  # one entry a person
         people = sorted(directors.values(), key=lambda a: (a.started_on, a.pk))
         count = round(len(people) / 3)

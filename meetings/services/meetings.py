@@ -194,10 +194,11 @@ def candidate_add(*, actor, item: AgendaItem, name: str, nominated_on: dt.date,
         raise DomainError("Candidates stand in elections only.")
     if not name.strip():
         raise DomainError("Enter the candidate's name.", field="name")
-    if item.nominations_open and nominated_on < item.nominations_open or \
-            item.nominations_close and nominated_on > item.nominations_close:
-        raise DomainError(f"Nominations are open from {long_date(item.nominations_open)} to "
-                          f"{long_date(item.nominations_close)}.", field="nominated_on")
+    opens, closes = item.nominations_open, item.nominations_close
+    if opens and nominated_on < opens or closes and nominated_on > closes:
+        window = (f"from {long_date(opens)} to {long_date(closes)}" if opens and closes else
+                  f"from {long_date(opens)}" if opens else f"until {long_date(closes)}")
+        raise DomainError(f"Nominations are open {window}.", field="nominated_on")
     with atomic():
         _draft(item.meeting)
         if item.constituency_id is not None:

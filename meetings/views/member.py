@@ -53,7 +53,7 @@ def _meeting_page(request, sent, *, token: str | None = None):
     meeting = sent.notice.meeting
     return _private(render(request, "meetings/member_meeting.html", {
         "sent": sent, "meeting": meeting, "notice": sent.notice, "member": sent.member,
-        "documents": meeting.documents.all(), "token": token,
+        "documents": selectors.meeting_documents(meeting), "token": token,
         "items": list(selectors.meeting_items(meeting))}))
 
 
@@ -66,7 +66,7 @@ def _calendar(meeting):
 
 
 def _paper(meeting, document: int):
-    paper = meeting.documents.filter(pk=document).first()
+    paper = selectors.document_for(meeting, document)
     if paper is None:
         raise Http404
     return _private(paper_response(paper))

@@ -13,13 +13,12 @@ from accounts.roles import BOARD, SECRETARY
 from governance.calendar import LONDON
 from governance.exceptions import DomainError
 from governance.http import form_submit, status_for
-from governance.selectors import officers_on, organisation_get
+from governance.selectors import organisation_get
 from governance.timing import confirmation_window, notice_timing, proxy_deadlines
 
 from .. import forms, selectors
 from ..rules import PRESETS, settings_in_words
 from ..services import agm, board, rulebooks
-from ..services.board import DIRECTOR_ROLES
 
 
 def _rulebook_page(request, preset_form=None):
@@ -109,8 +108,7 @@ def plan(request):
 def _board_page(request, seats_form=None):
     today = timezone.localdate()
     return render(request, "meetings/board.html", {
-        "directors": officers_on(on=today).filter(role__in=DIRECTOR_ROLES).order_by(
-            "started_on"),
+        "directors": selectors.directors_on(on=today),
         "reserved": selectors.reserved_seats(), "agm_due": agm.agm_due(),
         "last_agm": selectors.last_agm_date(),
         "is_secretary": acting_as(request, *SECRETARY),

@@ -27,6 +27,7 @@ from ..exceptions import HoldingLimitExceeded, NotEligible, WrongState
 from ..models import (
     Application,
     ApplicationStatus,
+    CessationReason,
     Counter,
     Holding,
     Member,
@@ -291,7 +292,8 @@ def ledger_reverse(*, actor, entry: ShareTransaction, reason: str,
     """Correct a mistaken entry with an equal and opposite one. Shares put back pass the
     same checks as an allotment on that date, and what the entry recorded is undone too:
     a reversed withdrawal payment puts the request back in the queue; a reversed allotment
-    sends its application back to "approved"; a reversed buy-back reopens its notice."""
+    sends its application back to "approved"; a reversed buy-back reopens its notice, and
+    if the buy-back is what ended the membership, the member is back on the register."""
     if not reason.strip():
         raise WrongState("Say why the entry is being reversed.", field="reason")
     with atomic():
@@ -306,6 +308,8 @@ def ledger_reverse(*, actor, entry: ShareTransaction, reason: str,
                              "both members' entries stay in step.")
         if ShareTransaction.objects.filter(reverses=entry).exists():
             raise WrongState("This entry has already been reversed.")
+        if _ended_the_membership(member, entry):
+            member = _cessation_undo(actor=actor, member=member, reason=reason.strip())
         payment = getattr(entry, "withdrawal_payment", None)
         owed_after_leaving = payment is not None and member.ceased_on is not None
         if entry.shares < 0 and member.ceased_on is not None and not owed_after_leaving:
@@ -322,6 +326,38 @@ def ledger_reverse(*, actor, entry: ShareTransaction, reason: str,
                                note=reason.strip(), after_cessation=owed_after_leaving)
         _undo_what_the_entry_recorded(actor=actor, entry=entry, reason=reason.strip())
         return reversal
+
+
+def _ended_the_membership(member: Member, entry: ShareTransaction) -> bool:
+    """Whether this buy-back, completing a notice to sell, is what took the member off the
+    register (they were left with no shares), with nothing recorded for them since."""
+    notice = SaleNotice.objects.filter(transaction=entry).first()
+    return (notice is not None and member.ceased_on == entry.effective_on
+            and member.cessation_reason == CessationReason.SHARES_SOLD
+            and member.cessation_note == f"after notice to sell {notice.pk}"
+            and not member.transactions.filter(effective_on__gte=member.ceased_on)
+            .exclude(pk=entry.pk).exists()
+            and not member.withdrawals.filter(requested_on__gte=member.ceased_on).exists())
+
+
+def _cessation_undo(*, actor, member: Member, reason: str) -> Member:
+    """Put a member whose leaving is being undone back on the register, in the class they
+    left from."""
+    rejoined = Member.objects.filter(user_id=member.user_id, ceased_on__isnull=True).first() \
+        if member.user_id else None
+    if rejoined is not None:
+        raise WrongState(f"{member.full_name} has joined again as member number "
+                         f"{rejoined.member_number}, so this earlier entry cannot go back on "
+                         "the register.")
+    ceased_on, why = member.ceased_on, member.cessation_reason
+    if not member.class_periods.filter(ended_on__isnull=True).exists():
+        MemberClassPeriod.objects.filter(member=member, ended_on=ceased_on).update(
+            ended_on=None)
+    member.ceased_on, member.cessation_reason, member.cessation_note = None, "", ""
+    member.save(update_fields=["ceased_on", "cessation_reason", "cessation_note"])
+    audit_record(actor=actor, action="member.cessation_reversed", target=member, changes={
+        "ceased_on": ceased_on, "cessation_reason": why, "reason": reason})
+    return member
 
 
 def _undo_what_the_entry_recorded(*, actor, entry: ShareTransaction, reason: str) -> None:

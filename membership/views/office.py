@@ -56,7 +56,7 @@ def application_list(request):
 
 
 def _application(pk: int):
-    return _found(selectors.applications().filter(pk=pk).first())
+    return _found(selectors.application(pk=pk))
 
 
 def _application_page(request, application, **bound):
@@ -174,7 +174,7 @@ def withdrawals_pay(request):
 @access(*SECRETARY)
 @require_POST
 def withdrawal_cancel(request, pk: int):
-    withdrawal = _found(selectors.withdrawals_queue().filter(pk=pk).first())
+    withdrawal = _found(selectors.queued_withdrawal(pk=pk))
     form = forms.WithdrawalCancelForm(request.POST)
     if form_submit(request, form, lambda data: withdrawals.withdrawal_cancel(
             actor=request.user, withdrawal=withdrawal, note=data["note"])):
@@ -188,7 +188,7 @@ def withdrawal_cancel(request, pk: int):
 
 
 def _member(pk: int):
-    return _found(selectors.members().filter(pk=pk).first())
+    return _found(selectors.member(pk=pk))
 
 
 def _member_page(request, member, **bound):
@@ -332,7 +332,7 @@ def sale_notice_list(request):
 
 
 def _notice(pk: int):
-    return _found(selectors.sale_notices_open().filter(pk=pk).first())
+    return _found(selectors.open_sale_notice(pk=pk))
 
 
 @access(*SECRETARY)
@@ -409,7 +409,7 @@ def import_run(request, pk: int):
 @access(*SECRETARY)
 @require_http_methods(["GET", "POST"])
 def invitations_start(request):
-    candidates = invitations.members_without_login().order_by("member_number")
+    candidates = selectors.members_without_login()
     form = forms.InviteForm(posted(request), candidates=candidates)
     started = []
     if request.method == "POST" and form_submit(

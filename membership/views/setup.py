@@ -22,14 +22,14 @@ SHARE_CLASS_EDITABLE = ("name", "code", "par_value", "min_holding", "max_holding
 
 
 def _share_class(pk: int):
-    share_class = selectors.share_classes().filter(pk=pk).first()
+    share_class = selectors.share_class(pk=pk)
     if share_class is None:
         raise Http404
     return share_class
 
 
 def _stakeholder_class(pk: int):
-    klass = selectors.stakeholder_classes().filter(pk=pk).first()
+    klass = selectors.stakeholder_class(pk=pk)
     if klass is None:
         raise Http404
     return klass

@@ -1,8 +1,10 @@
 """Exactly one copy of a notice for each member, through the real broker, a real worker and
 the SMTP sink: when the worker is killed in the middle of a batch, and when the broker is
-down as the notice is sent. The secretary follows the send on the meeting's page."""
+down as the notice is sent. The secretary follows the send on the meeting's page. What a
+notice email holds, and an email that failed sent again."""
 
 import datetime as dt
+import re
 import time
 from collections import Counter
 from contextlib import contextmanager
@@ -10,11 +12,13 @@ from contextlib import contextmanager
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from icalendar import Calendar
 from kombu import pools
 
 from config.celery import app
 from governance import outbox
-from governance.models import Delivery, DeliveryStatus
+from governance.models import AuditEvent, Delivery, DeliveryStatus
+from meetings.links import member_link_read
 from meetings.models import Channel, NoticeDelivery
 from meetings.services import meetings, notices, rulebooks
 
@@ -162,3 +166,98 @@ def test_an_address_the_server_refuses_moves_the_member_to_post(
     page = client.get(reverse("meetings:service", args=[meeting.pk])).content.decode()
     # The ten without consent, the two members among the users, and the refused one.
     assert page.count("Waiting to be posted") == 13
+
+
+@pytest.fixture
+def small_agm(users, community):
+    """An AGM whose notice goes to five members: two by email, three by post."""
+    secretary = users["secretary"]
+    rulebooks.rulebook_adopt_preset(actor=secretary, preset="coop_society",
+                                    effective_from=dt.date(2024, 1, 1),
+                                    adopted_by="Rules registered 2024")
+    members = make_members(community, 3, emailed=2)
+    starts_at = (timezone.now() + dt.timedelta(days=40)).replace(second=0, microsecond=0)
+    meeting = meetings.meeting_create(
+        actor=secretary, kind="agm", title="Annual General Meeting", starts_at=starts_at,
+        place="The Hall", record_date=timezone.localdate())
+    meetings.item_add(actor=secretary, meeting=meeting, kind="report", title="Accounts",
+                      description="To receive the accounts.")
+    return secretary, meeting, members
+
+
+def parts_of(message) -> dict[str, object]:
+    """The leaf parts of an email by content type."""
+    return {part.get_content_type(): part for part in message.walk()
+            if not part.is_multipart()}
+
+
+def text_of(part) -> str:
+    return part.get_payload(decode=True).decode(part.get_content_charset() or "utf-8")
+
+
+def test_a_notice_email_has_text_html_and_a_calendar_invitation(
+        client, small_agm, mailbox, celery_worker_process):
+    secretary, meeting, members = small_agm
+    client.force_login(secretary)
+    response = client.post(reverse("meetings:notice_send", args=[meeting.pk]),
+                           {"confirm": "on"})
+    assert response.status_code == 302
+    wait_for(lambda: len(copies_per_member(mailbox, members)) == 2, what="both emails")
+    [message] = mailbox.to(members[0].email)
+    assert message["Subject"].startswith("Notice of the Annual General Meeting")
+    assert message.get_content_type() == "multipart/mixed"
+    parts = parts_of(message)
+    assert set(parts) == {"text/plain", "text/html", "text/calendar"}
+
+    # The same notice in both forms, each with the member's own link to their papers.
+    text, html = text_of(parts["text/plain"]), text_of(parts["text/html"])
+    for body in (text, html):
+        assert "NOTICE OF THE ANNUAL GENERAL MEETING" in body.upper()
+        assert "To receive the accounts." in body
+    [token] = re.findall(r"/m/([^/\s]+)/", text)
+    assert reverse("meetings:member_link", args=[token]) in html
+    assert member_link_read(token) == (members[0].pk, meeting.pk)
+
+    # The meeting as an attached calendar file.
+    invitation = parts["text/calendar"]
+    assert invitation.get_filename() == f"meeting-{meeting.pk}.ics"
+    [event] = Calendar.from_ical(invitation.get_payload(decode=True)).walk("VEVENT")
+    assert event.decoded("dtstart") == meeting.starts_at
+    assert str(event["location"]) == "The Hall"
+    assert str(event["summary"]).startswith("Annual General Meeting")
+
+
+def test_an_email_that_failed_is_sent_again_when_the_secretary_asks(
+        client, small_agm, mailbox, celery_worker_process):
+    secretary, meeting, members = small_agm
+    refused = members[0]
+    mailbox.refuse = frozenset({refused.email})
+    client.force_login(secretary)
+    client.post(reverse("meetings:notice_send", args=[meeting.pk]), {"confirm": "on"})
+    wait_for(lambda: Delivery.objects.filter(to_email=refused.email,
+                                             status=DeliveryStatus.FAILED).exists(),
+             what="the refused email")
+    delivery = Delivery.objects.get(kind="meeting_notice", to_email=refused.email)
+    mailing_page = reverse("governance:mailing", args=[delivery.mailing_id])
+    wait_for(lambda: client.get(mailing_page, {"format": "json"}).json()["finished"],
+             what="the end of the mailing")
+    page = client.get(mailing_page).content.decode()
+    assert "Send again" in page and refused.email in page
+
+    mailbox.refuse = frozenset()  # the member's mailbox works again
+    response = client.post(reverse("governance:delivery_resend", args=[delivery.pk]))
+    assert response["Location"] == mailing_page
+    wait_for(lambda: mailbox.to(refused.email), what="the email sent again")
+    wait_for(lambda: Delivery.objects.get(pk=delivery.pk).status == DeliveryStatus.SENT,
+             what="the delivery marked sent")
+    assert len(mailbox.to(refused.email)) == 1
+    assert AuditEvent.objects.filter(action="delivery.resent").count() == 1
+    progress = client.get(mailing_page, {"format": "json"}).json()
+    assert (progress["sent"], progress["failed"]) == (2, 0)
+
+    # Pressing the button again, for an email that has gone, sends nothing more.
+    client.post(reverse("governance:delivery_resend", args=[delivery.pk]))
+    time.sleep(1)
+    assert len(mailbox.to(refused.email)) == 1
+    assert Delivery.objects.get(pk=delivery.pk).status == DeliveryStatus.SENT
+    assert AuditEvent.objects.filter(action="delivery.resent").count() == 1

@@ -18,6 +18,7 @@ from membership.models import CommunicationConsent
 from .conftest import at, make_members
 
 pytestmark = pytest.mark.django_db
+D = dt.date
 
 
 def rules(actor, preset="coop_society", **changes):
@@ -134,6 +135,67 @@ def test_a_bounced_email_ends_the_consent_and_sends_the_notice_by_post(cbs):
     consent = CommunicationConsent.objects.get(member=emailed.member)
     assert consent.withdrawn_on == dt.date(2025, 3, 3)
     assert "550 no such user" in consent.withdrawn_reason
+
+
+# --- Nominations ------------------------------------------------------------------------
+
+
+def election(actor, meeting, opens=None, closes=None):
+    return meetings.item_add(actor=actor, meeting=meeting, kind="election",
+                             title="Election of directors", seats=2, election_method="fptp",
+                             nominations_open=opens, nominations_close=closes)
+
+
+def nominate(actor, item, name, on):
+    return meetings.candidate_add(actor=actor, item=item, name=name, nominated_on=on)
+
+
+@time_machine.travel(at(2025, 3, 3, 10, 0), tick=False)
+@pytest.mark.parametrize(("opens", "closes", "too_early", "too_late", "window"), [
+    (D(2025, 3, 1), D(2025, 3, 10), D(2025, 2, 28), D(2025, 3, 11),
+     "from 1 March 2025 to 10 March 2025"),
+    (D(2025, 3, 1), None, D(2025, 2, 28), None, "from 1 March 2025"),
+    (None, D(2025, 3, 10), None, D(2025, 3, 11), "until 10 March 2025"),
+])
+def test_a_nomination_outside_the_window_is_refused(cbs, opens, closes, too_early, too_late,
+                                                    window):
+    item = election(cbs, agm(cbs, at(2025, 4, 10, 18, 30)), opens, closes)
+    for outside in (too_early, too_late):
+        if outside is None:
+            continue
+        with pytest.raises(DomainError, match=f"Nominations are open {window}.") as refused:
+            nominate(cbs, item, f"Late {outside:%d}", outside)
+        assert refused.value.field == "nominated_on"
+    assert not item.candidates.exists()
+    # The first and last days of the window are inside it.
+    for day in (opens, closes):
+        if day is not None:
+            nominate(cbs, item, f"On time {day:%d}", day)
+    assert item.candidates.count() == len([d for d in (opens, closes) if d])
+
+
+def test_the_notice_waits_until_nominations_have_closed(cbs):
+    with time_machine.travel(at(2025, 3, 3, 10, 0), tick=False):
+        meeting = agm(cbs, at(2025, 4, 10, 18, 30))
+        item = election(cbs, meeting, D(2025, 3, 1), D(2025, 3, 10))
+        nominate(cbs, item, "Ada Lovelace", D(2025, 3, 3))
+        _subject, _body, problems = notices.notice_preview(meeting=meeting)
+        assert [(p.field, p.message) for p in problems] == [
+            ("items", "Item 3: nominations are open until 10 March 2025; send the notice "
+                      "when they have closed.")]
+    # On the closing day nominations are still open: the notice still waits.
+    with time_machine.travel(at(2025, 3, 10, 16, 0), tick=False):
+        with pytest.raises(NoticeRefused) as refused:
+            notices.notice_send(actor=cbs, meeting=meeting)
+        assert [p.field for p in refused.value.problems] == ["items"]
+        nominate(cbs, item, "Grace Hopper", D(2025, 3, 10))
+    assert not Notice.objects.exists()
+    with time_machine.travel(at(2025, 3, 11, 9, 0), tick=False):
+        notices.notice_send(actor=cbs, meeting=meeting)
+        with pytest.raises(DomainError, match="notice has gone"):
+            nominate(cbs, item, "Late Entry", D(2025, 3, 10))
+    assert Meeting.objects.get(pk=meeting.pk).status == MeetingStatus.NOTICE_SENT
+    assert item.candidates.count() == 2
 
 
 # --- S7: a private company (a CIC limited by shares), 14 clear days --------------------

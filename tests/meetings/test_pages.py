@@ -163,6 +163,35 @@ def test_attendance_and_the_live_quorum_on_the_day(client, secretary, community)
 
 
 @time_machine.travel(at(2025, 3, 3, 10, 0), tick=False)
+def test_members_online_do_not_count_towards_the_quorum_where_the_rules_say_so(
+        client, secretary, community):
+    rulebooks.rulebook_adopt_preset(actor=secretary, preset="coop_society",
+                                    effective_from=dt.date(2025, 1, 1),
+                                    adopted_by="Rules amended 2025",
+                                    changes={"remote_attendance_counts": False})
+    members = make_members(community, 40, emailed=0)  # 42 with the users' two: quorum 5
+    meeting = arrange_agm(client)
+    client.post(reverse("meetings:notice_send", args=[meeting.pk]), {"confirm": "on"})
+    client.post(reverse("meetings:open", args=[meeting.pk]))
+    attend = reverse("meetings:attendance", args=[meeting.pk])
+    quorum = reverse("meetings:quorum", args=[meeting.pk])
+    for member in members[:3]:
+        client.post(attend, {"member_number": member.member_number, "mode": "in_person"})
+    for member in members[3:7]:
+        assert client.post(attend, {"member_number": member.member_number,
+                                    "mode": "remote"}).status_code == 302
+    status = client.get(quorum).json()
+    assert status["by_mode"]["remote"] == 4 and status["by_mode"]["in_person"] == 3
+    assert (status["present"], status["required"], status["quorate"]) == (3, 5, False)
+    page = client.get(reverse("meetings:meeting", args=[meeting.pk])).content.decode()
+    assert "members online do not count towards the quorum" in page
+    for member in members[7:9]:
+        client.post(attend, {"member_number": member.member_number, "mode": "in_person"})
+    status = client.get(quorum).json()
+    assert (status["present"], status["quorate"]) == (5, True)
+
+
+@time_machine.travel(at(2025, 3, 3, 10, 0), tick=False)
 def test_an_inquorate_meeting_is_adjourned_with_its_open_business(client, secretary,
                                                                   community):
     make_members(community, 40, emailed=0)

@@ -7,11 +7,19 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from governance.models import LegalForm
+from governance.models import AssetLock, LegalForm, Organisation
 from meetings.models import Rulebook
-from meetings.rules import PRESETS, RulebookInvalid, resolution_rules
+from meetings.rules import (
+    PRESETS,
+    RulebookInvalid,
+    RulebookSettings,
+    resolution_rules,
+    rulebook_check,
+    settings_in_words,
+)
 from meetings.selectors import meeting_settings, rulebook_in_force
 from meetings.services import rulebooks
+from tests.factories import StakeholderClassFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -74,6 +82,46 @@ def test_a_society_cannot_vote_by_shares_or_lower_a_statutory_threshold(users, o
 def test_a_preset_for_another_legal_form_is_refused(users, organisation):
     with pytest.raises(RulebookInvalid, match="community interest company"):
         adopt(users["secretary"], preset="cic_shares")
+
+
+LOCK_FOR = {LegalForm.COOPERATIVE_SOCIETY: AssetLock.NONE,
+            LegalForm.COMMUNITY_BENEFIT_SOCIETY: AssetLock.STATUTORY,
+            LegalForm.CIC_SHARES: AssetLock.CIC}
+
+
+def test_there_is_a_preset_for_each_kind_of_mutual_in_the_issue():
+    assert set(PRESETS) == {"coop_society", "cbs_statutory_lock", "cic_shares", "fairshares",
+                            "somerset"}
+
+
+@pytest.mark.parametrize(("preset", "legal_form"), [
+    (code, form) for code, chosen in PRESETS.items() for form in chosen.legal_forms])
+def test_each_preset_is_adopted_for_a_legal_form_it_is_made_for(preset, legal_form):
+    organisation = Organisation.objects.create(name="Test Mutual", legal_form=legal_form,
+                                               asset_lock=LOCK_FOR[legal_form],
+                                               incorporated_on=dt.date(2015, 6, 1))
+    secretary = UserFactory()
+    if preset == "somerset":
+        # Fixed weights for three classes: the rules name them, so they must exist.
+        with pytest.raises(RulebookInvalid, match="investors, users, workers"):
+            rulebooks.rulebook_adopt_preset(actor=secretary, preset=preset,
+                                            effective_from=dt.date(2024, 1, 1),
+                                            adopted_by="Rules registered 2024")
+        for slug in ("workers", "users", "investors"):
+            StakeholderClassFactory(slug=slug, name=slug.capitalize())
+    rulebook = rulebooks.rulebook_adopt_preset(actor=secretary, preset=preset,
+                                               effective_from=dt.date(2024, 1, 1),
+                                               adopted_by="Rules registered 2024")
+    assert (rulebook.version, rulebook.preset) == (1, preset)
+    assert rulebook.title == PRESETS[preset].title
+    settings = RulebookSettings.from_json(rulebook.settings)
+    assert settings.to_json() == PRESETS[preset].settings.to_json()
+    rulebook_check(settings=settings, legal_form=organisation.legal_form,
+                   incorporated_on=organisation.incorporated_on,
+                   class_slugs={"workers", "users", "investors"} if preset == "somerset"
+                   else set())
+    assert rulebook_in_force(on=dt.date(2024, 6, 1)) == rulebook
+    assert settings_in_words(settings, rulebook.clauses)
 
 
 def test_a_meeting_uses_the_version_in_force_on_its_date_until_its_notice_pins_one(

@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from governance.exceptions import DomainError
-from governance.models import AuditEvent
+from governance.models import AssetLockDecision, AuditEvent
 from membership.exceptions import HoldingLimitExceeded, WrongState
 from membership.models import (
     ApplicationStatus,
@@ -22,6 +22,7 @@ from membership.models import (
     PaymentMethod,
     ShareTransaction,
     WithdrawalBatch,
+    WithdrawalPayment,
     WithdrawalStatus,
 )
 from membership.selectors import MemberStatus, member_status, register_page
@@ -38,7 +39,7 @@ from membership.services.withdrawals import (
     withdrawal_request,
     withdrawals_pay,
 )
-from tests.factories import StakeholderClassFactory
+from tests.factories import ShareClassFactory, StakeholderClassFactory
 
 pytestmark = pytest.mark.django_db
 D = dt.date
@@ -335,6 +336,61 @@ def test_reversing_an_allotment_sends_the_application_back_to_approved(
     assert Holding.objects.get(member=member).shares == 25
 
 
+def cancel(officer, member, share_class, shares, on):
+    """Cancel some of a current member's shares with an entry on the ledger."""
+    with transaction.atomic():
+        return ledger_post(member=member, share_class=share_class, kind="cancellation",
+                           shares=-shares, effective_on=on, actor=officer)
+
+
+def test_reversing_a_cancellation_respects_the_class_maximum(society, pounds, make_member,
+                                                             officer):
+    pounds.max_holding = 100
+    pounds.save()
+    member = make_member()
+    allot(officer, member, pounds, 100, D(2024, 2, 1))
+    cancelled = cancel(officer, member, pounds, 60, D(2024, 3, 1))
+    allot(officer, member, pounds, 60, D(2024, 4, 1))  # back at the maximum
+    with pytest.raises(HoldingLimitExceeded, match="at most 100"):
+        ledger_reverse(actor=officer, entry=cancelled, reason="cancelled in error")
+    assert Holding.objects.get(member=member).shares == 100
+    assert not ShareTransaction.objects.filter(reverses=cancelled).exists()
+    # With room again, the reversal goes through.
+    cancel(officer, member, pounds, 60, D(2024, 5, 1))
+    reversal = ledger_reverse(actor=officer, entry=cancelled, reason="cancelled in error",
+                              reversed_on=D(2024, 5, 2))
+    assert (reversal.shares, reversal.effective_on) == (60, D(2024, 5, 2))
+    assert Holding.objects.get(member=member).shares == 100
+
+
+def test_reversing_a_cancellation_respects_the_statutory_cap(society, pounds, make_member,
+                                                               officer):
+    pounds.max_holding = None
+    pounds.save()
+    member = make_member()
+    allot(officer, member, pounds, 60_000, D(2024, 2, 1))
+    cancelled = cancel(officer, member, pounds, 50_000, D(2024, 3, 1))
+    allot(officer, member, pounds, 50_000, D(2024, 7, 1))
+    with pytest.raises(HoldingLimitExceeded, match="£100,000"):
+        ledger_reverse(actor=officer, entry=cancelled, reason="cancelled in error")
+    assert Holding.objects.get(member=member).shares == 60_000
+
+
+def test_the_cancellation_made_when_a_member_left_is_not_reversed_while_they_are_gone(
+        society, community, make_member, officer):
+    fixed = ShareClassFactory(code="fixed", name="Fixed shares", withdrawable=False,
+                              transferable=True, max_holding=50)
+    community.share_classes.add(fixed)
+    member = make_member()
+    allot(officer, member, fixed, 5, D(2024, 2, 1))
+    member_cease(actor=officer, member=member, ceased_on=D(2025, 1, 1),
+                 reason=CessationReason.RESIGNED)
+    cancelled = ShareTransaction.objects.get(member=member, kind="cancellation")
+    with pytest.raises(WrongState, match="no longer a member"):
+        ledger_reverse(actor=officer, entry=cancelled, reason="left in error")
+    assert Holding.objects.get(member=member, share_class=fixed).shares == 0
+
+
 # --- 7. Smaller rule faults ----------------------------------------------------------
 
 
@@ -392,6 +448,48 @@ def test_a_pro_rata_payment_pays_every_due_request_the_same_share(society, pound
     assert sorted(p.shares for p in result.paid) == [100, 300]
     ra.refresh_from_db()
     assert ra.status == WithdrawalStatus.PAID
+
+
+# --- 8. A batch of payments is all or nothing ---------------------------------------
+
+
+def test_a_refusal_half_way_through_a_batch_leaves_nothing_of_it(society, pounds, make_member,
+                                                                 officer):
+    staff = StakeholderClassFactory(slug="staff", name="Staff")
+    staff.share_classes.add(pounds)
+    first, second = make_member(), make_member()
+    for member in (first, second):
+        allot(officer, member, pounds, 100, D(2024, 2, 1))
+    first_request = withdrawal_request(actor=officer, member=first, share_class=pounds,
+                                       shares=40, requested_on=D(2024, 3, 1))
+    withdrawal_request(actor=officer, member=second, share_class=pounds, shares=100,
+                       requested_on=D(2024, 3, 2))
+    # The second member moves class on 1 August; paying all their shares on 1 July would
+    # end their membership before that move, which the register refuses. The first
+    # request is paid before the second is reached.
+    member_change_class(actor=officer, member=second, stakeholder_class=staff,
+                        changed_on=D(2024, 8, 1))
+    audit_rows = AuditEvent.objects.count()
+    with pytest.raises(DomainError, match="start of the member's current class"):
+        pay_all(officer, D(2024, 7, 1))
+    assert not WithdrawalBatch.objects.exists()
+    assert not WithdrawalPayment.objects.exists()
+    assert not ShareTransaction.objects.filter(kind="withdrawal").exists()
+    assert not AssetLockDecision.objects.exists()
+    assert AuditEvent.objects.count() == audit_rows
+    assert not AuditEvent.objects.filter(action__in=["withdrawal.paid",
+                                                     "withdrawal.batch_paid"]).exists()
+    first_request.refresh_from_db()
+    assert (first_request.status, first_request.shares_paid) == (WithdrawalStatus.QUEUED, 0)
+    assert Holding.objects.get(member=first).shares == 100
+    assert not Member.objects.filter(ceased_on__isnull=False).exists()
+
+    # Paid on a date the register allows, the whole batch goes through, once.
+    result = pay_all(officer, D(2024, 8, 1))
+    assert sorted(p.shares for p in result.paid) == [40, 100]
+    assert WithdrawalBatch.objects.count() == 1
+    assert AuditEvent.objects.filter(action="withdrawal.batch_paid").count() == 1
+    assert Member.objects.get(pk=second.pk).ceased_on == D(2024, 8, 1)
 
 
 # --- 9. Privacy ---------------------------------------------------------------------
