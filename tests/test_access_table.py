@@ -448,7 +448,7 @@ TABLE = {
     "meetings:link_paper": ("get", _link_paper_kwargs, EVERYONE),
     "ballots:create": ("post", _ballot_meeting_kwargs, only(*SECRETARY, ok=302)),
     "ballots:ballot": ("get", _ballot_kwargs, only(*BOARD)),
-    "ballots:list": ("get", None, only(*BOARD)),
+    "ballots:list": ("get", None, only(*BOARD, "scrutineer")),
     "ballots:new": ("get", None, only(*SECRETARY)),
     "ballots:new#post": ("post", None, only(*SECRETARY, ok=400)),
     "ballots:question_add": ("post", _ballot_kwargs, only(*SECRETARY, ok=400)),

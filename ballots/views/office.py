@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import access, acting_as
-from accounts.roles import BOARD, SECRETARY
+from accounts.roles import BOARD, SCRUTINY, SECRETARY
 from governance.exceptions import DomainError
 from governance.http import form_submit, posted, refusal, status_for
 from meetings.selectors import meeting_with_items
@@ -229,11 +229,12 @@ def show_of_hands(request, pk: int):
         "spoilt_papers": selectors.spoilt_papers(ballot)}, status=status_for(form))
 
 
-@access(*BOARD)
+@access(*BOARD, *SCRUTINY)
 def ballot_list(request):
     return render(request, "ballots/list.html", {
         "ballots": selectors.ballots_all()[:100],
-        "is_secretary": acting_as(request, *SECRETARY)})
+        "is_secretary": acting_as(request, *SECRETARY),
+        "is_board": acting_as(request, *BOARD)})
 
 
 @access(*SECRETARY)

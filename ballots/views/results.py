@@ -130,6 +130,7 @@ def scrutiny(request, pk: int):
     return render(request, "ballots/scrutiny.html", {
         "ballot": ballot, "report": report,
         "key_fingerprint": reports.signing_key_fingerprint(),
+        "is_board": acting_as(request, *BOARD),
         "spoilt_papers": selectors.spoilt_papers(ballot)})
 
 
