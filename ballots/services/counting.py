@@ -221,8 +221,10 @@ def results_publish(*, actor, ballot: Ballot) -> Ballot:
             raise DomainError("The ballot has not been counted yet.")
         if ballot.results_published_at is not None:
             raise DomainError("The results are already published.")
+        # A tie waits for the chair's casting vote; a question the rules cannot decide is
+        # published as such, with the reason.
         undecided = list(QuestionResult.objects.filter(
-            question__ballot=ballot, outcome__in=("tied_undecided", "undecidable"))
+            question__ballot=ballot, outcome="tied_undecided")
             .values_list("question__title", flat=True))
         if undecided:
             raise DomainError("Decide the tie first (record the chair's casting vote): "

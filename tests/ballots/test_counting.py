@@ -316,3 +316,21 @@ def test_the_ballot_stays_closed_and_counted_once_published(users, agm, communit
     with pytest.raises(DomainError, match="already published"):
         counting.results_publish(actor=users["secretary"], ballot=ballot)
     assert AuditEvent.objects.filter(action="ballot.results_published").count() == 1
+
+
+def test_rules_that_cannot_be_applied_are_reported_never_guessed(users, community):
+    """Class weights for three classes, and a fourth class that votes too: the count says
+    the rules cannot decide, and why, and the result can be published as such."""
+    for slug in ("workers", "users", "investors"):
+        _voting_class(slug, slug.title())
+    rules = rulebooks.rulebook_adopt_preset(actor=users["secretary"], preset="somerset",
+                                            effective_from=dt.date(2024, 1, 1),
+                                            adopted_by="Somerset Rules 2024")
+    members = make_members(community, 3, emailed=0, start=100)
+    ballot = open_ballot(users, _meeting(rules, [ORDINARY]))
+    vote(ballot, members, "for")
+    ballot = close_and_count(users, ballot)
+    counted = result(ballot, 1)
+    assert counted.outcome == "undecidable"
+    assert "community has no weight" in counted.data["reason"]
+    counting.results_publish(actor=users["secretary"], ballot=ballot)
