@@ -297,6 +297,17 @@ class ConfirmSocietyForm(forms.Form):
     minute_reference = forms.CharField(label="Minute reference", max_length=100)
 
 
+class RepresentativeForm(forms.Form):
+    full_name = forms.CharField(label="Representative's name", max_length=200)
+    email = forms.EmailField(label="Email address they sign in with",
+                             help_text="An account with this address votes for the "
+                                       "organisation; a new one is invited to set a password.")
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "representative_%s")
+        super().__init__(*args, **kwargs)
+
+
 class LeftEligibilityForm(forms.Form):
     left_on = forms.DateField(label="Date they stopped being eligible", widget=DATE,
                               initial=timezone.localdate)

@@ -179,6 +179,11 @@ class Member(models.Model):
     full_name = models.CharField(max_length=200)
     representative = models.CharField(max_length=200, blank=True,
                                       help_text="For an organisation, who represents it.")
+    representative_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="represents",
+        help_text="For an organisation, the login of the person who represents it: they "
+                  "vote for it.")
     address = models.TextField()
     email = models.EmailField(blank=True)
     email_purpose = models.CharField(
@@ -208,6 +213,10 @@ class Member(models.Model):
                 condition=Q(registered_society_confirmed_on__isnull=True)
                 | (Q(kind="organisation") & ~Q(society_registration_number="")),
                 name="only_an_organisation_is_a_registered_society",
+            ),
+            models.CheckConstraint(
+                condition=Q(representative_user__isnull=True) | Q(kind="organisation"),
+                name="only_an_organisation_has_a_representative",
             ),
         ]
         indexes = [

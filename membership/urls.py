@@ -39,6 +39,8 @@ urlpatterns = [
     path("office/members/<int:pk>/reverse/", office.member_reverse, name="member_reverse"),
     path("office/members/<int:pk>/registered-society/", office.member_confirm_society,
          name="member_confirm_society"),
+    path("office/members/<int:pk>/representative/", office.member_representative,
+         name="member_representative"),
     path("office/members/<int:pk>/left/", office.member_left_eligibility,
          name="member_left_eligibility"),
     path("office/notices-to-sell/", office.sale_notice_list, name="sale_notices"),

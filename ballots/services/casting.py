@@ -79,14 +79,20 @@ def _check_answer(question: Question, answer: Answer, elector: Elector) -> None:
         raise VoteRefused(f"{where}: choose no more than {question.seats} candidates.")
 
 
-def ballot_hold_open(ballot: Ballot, *, channel: str = Channel.ONLINE) -> Ballot:
-    """The ballot, held with a shared lock until the vote is stored (casts do not wait for
-    each other; a close waits for them). Online and proxy votes also end at the closing
-    time of online voting; votes in the room and by post are recorded until the close."""
+def ballot_hold(ballot_id: int) -> Ballot:
+    """The ballot, read again under a shared lock held until the transaction ends: writes
+    that store or remove votes do not wait for each other, and a close waits for them."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SELECT 1 FROM ballots_ballot WHERE id = %s FOR SHARE", [ballot.pk])
-    ballot = Ballot.objects.select_related("rulebook").get(pk=ballot.pk)
+            cursor.execute("SELECT 1 FROM ballots_ballot WHERE id = %s FOR SHARE", [ballot_id])
+    return Ballot.objects.select_related("rulebook").get(pk=ballot_id)
+
+
+def ballot_hold_open(ballot: Ballot, *, channel: str = Channel.ONLINE) -> Ballot:
+    """The ballot, held with a shared lock until the vote is stored, and refused unless it
+    is open. Online and proxy votes also end at the closing time of online voting; votes
+    in the room and by post are recorded until the close."""
+    ballot = ballot_hold(ballot.pk)
     if ballot.status != BallotStatus.OPEN:
         raise VoteRefused("Voting has closed." if ballot.status == BallotStatus.CLOSED
                           else "Voting has not opened yet.")
@@ -154,26 +160,44 @@ def proxy_give_way(*, ballot: Ballot, elector: Elector) -> None:
     and the member's vote is refused where they do not."""
     from meetings.selectors import settings_of
 
-    from ..models import ProxyAppointment
-
-    appointment = ProxyAppointment.objects.select_for_update(of=("self",)).order_by("pk").filter(
-        principal=elector, revoked_at__isnull=True).first()
+    appointment = proxy_current_lock(elector)
     if appointment is None:
         return
-    if appointment.voted_at is not None:
-        if not settings_of(ballot.rulebook).proxies.principal_overrides:
-            raise VoteRefused("Your proxy has already voted for you, and the rules do not "
-                              "let a member's own vote replace their proxy's.")
+    if appointment.voted_at is not None and \
+            not settings_of(ballot.rulebook).proxies.principal_overrides:
+        raise VoteRefused("Your proxy has already voted for you, and the rules do not "
+                          "let a member's own vote replace their proxy's.")
+    proxy_end(ballot=ballot, elector=elector, appointment=appointment,
+              because="the member voted themselves", actor=None)
+
+
+def proxy_current_lock(elector: Elector):
+    """The elector's current proxy appointment, locked (the appointment row alone, never
+    the ballot it joins), or None."""
+    from ..models import ProxyAppointment
+
+    return ProxyAppointment.objects.select_for_update(of=("self",)).order_by("pk").filter(
+        principal=elector, revoked_at__isnull=True).first()
+
+
+def proxy_end(*, ballot: Ballot, elector: Elector, appointment, because: str,
+              actor) -> None:
+    """End an appointment the member overrides (locked by the caller, inside a transaction
+    that holds the ballot): the votes the proxy cast for them, if any, are removed, found
+    by the receipt the appointment keeps."""
+    had_voted = appointment.voted_at is not None
+    if had_voted:
         Participation.objects.filter(elector=elector, channel=Channel.PROXY).delete()
-        Contents.objects.filter(question__ballot=ballot,
-                                receipt_hash=appointment.voted_receipt_hash).delete()
+        if appointment.voted_receipt_hash:
+            Contents.objects.filter(question__ballot=ballot,
+                                    receipt_hash=appointment.voted_receipt_hash).delete()
     appointment.revoked_at = timezone.now()
-    appointment.revoked_because = "the member voted themselves"
+    appointment.revoked_because = because
     appointment.voted_receipt_hash = ""
     appointment.save(update_fields=["revoked_at", "revoked_because", "voted_receipt_hash"])
-    audit_record(actor=None, action="proxy.overridden", target=appointment, changes={
-        "member_number": elector.member_number,
-        "proxy_had_voted": appointment.voted_at is not None})
+    audit_record(actor=actor, action="proxy.overridden", target=appointment, changes={
+        "member_number": elector.member_number, "proxy_had_voted": had_voted,
+        "because": because})
 
 
 def _shuffled(answers: dict[int, Answer]) -> list:

@@ -3,8 +3,13 @@
 the rules set in working hours before the meeting; revokes it by its deadline; the holder
 votes for each principal as instructed. A paper appointment is recorded by the secretary.
 
-Lock order (as everywhere): the ballot row, then the appointment, then the votes; the
-audit chain last, at commit."""
+A principal who attends the meeting (in person, online where online attendance counts,
+or an organisation through its representative) overrides their proxy where the rules say
+so, as their own vote does: the appointment ends and the proxy's votes for them are
+removed, in the transaction that registers them present.
+
+Lock order (as everywhere): the meeting row (attendance), the ballot row, then the
+appointment, then the votes; the audit chain last, at commit."""
 
 import datetime as dt
 
@@ -34,7 +39,10 @@ from .casting import (
     Answer,
     VoteRefused,
     answers_checked,
+    ballot_hold,
     ballot_hold_open,
+    proxy_current_lock,
+    proxy_end,
     receipt_hash,
     receipt_new,
     store_votes,
@@ -199,6 +207,34 @@ def proxy_vote(*, actor, appointment: ProxyAppointment,
             appointment.save(update_fields=["voted_at", "voted_receipt_hash"])
     except IntegrityError as exc:
         raise VoteRefused("This member has voted already.") from exc
+
+
+def proxies_end_on_attendance(*, actor, meeting, member, mode: str) -> None:
+    """The member is registered present at the meeting (called by the attendance service,
+    in its transaction, which holds the meeting row). Where the rules let a principal
+    override their proxy, their appointment for each open ballot of the meeting ends, and
+    any votes the proxy cast for them are removed, so that they vote themselves. Online
+    attendance overrides only where it counts (a member the rules do not count as present
+    cannot vote at the meeting, so keeps their proxy); attending by proxy does nothing."""
+    from meetings.models import AttendanceMode
+
+    if mode not in (AttendanceMode.IN_PERSON, AttendanceMode.REMOTE,
+                    AttendanceMode.REPRESENTATIVE):
+        return
+    open_ballots = Ballot.objects.filter(meeting_id=meeting.pk, status=BallotStatus.OPEN)
+    for ballot_id in open_ballots.order_by("pk").values_list("pk", flat=True):
+        ballot = ballot_hold(ballot_id)
+        if ballot.status != BallotStatus.OPEN:
+            continue
+        settings = settings_of(ballot.rulebook)
+        if not settings.proxies.principal_overrides or (
+                mode == AttendanceMode.REMOTE and not settings.remote_attendance_counts):
+            continue
+        elector = Elector.objects.filter(ballot=ballot, member_id=member.pk).first()
+        appointment = proxy_current_lock(elector) if elector is not None else None
+        if appointment is not None:
+            proxy_end(ballot=ballot, elector=elector, appointment=appointment,
+                      because="the member attended the meeting", actor=actor)
 
 
 def proxies_held_by(*, ballot: Ballot, user, is_chair: bool):

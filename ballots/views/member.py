@@ -1,13 +1,14 @@
 """The member's ballot: the paper, a review of the answers, the vote and its receipt; a
 vote changed with the receipt where the rules allow. Reached signed in, or through the
-personal link in the notice (members without a login vote that way). Works without
-JavaScript."""
+personal link in the notice (members without a login vote that way); a member that is an
+organisation votes through the login of its representative. Works without JavaScript."""
 
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import render
+from django.urls import reverse
 
-from accounts.access import PUBLIC, access
-from accounts.roles import MEMBER
+from accounts.access import PUBLIC, SIGNED_IN, access
 from meetings.links import member_link_read
 from membership.selectors import member_for_user
 
@@ -26,7 +27,11 @@ def _private(response):
     return response
 
 
-def _vote(request, ballot, elector, *, token: str | None = None):
+def _vote(request, ballot, elector, *, token: str | None = None, represented=None,
+          choices: list | None = None):
+    """The paper, its review, the vote and the receipt. `represented` is the organisation
+    the signed-in person votes for as its representative; `choices` the places on the
+    roll they may vote for, when there is more than one."""
     if elector is None:
         raise Http404
     questions = list(selectors.ballot_questions(ballot))
@@ -39,7 +44,8 @@ def _vote(request, ballot, elector, *, token: str | None = None):
                                else None)
     context = {"ballot": ballot, "elector": elector, "form": form, "token": token,
                "voted": voted, "changing": changing, "receipt_form": receipt_form,
-               "by_proxy": by_proxy,
+               "by_proxy": by_proxy, "represented": represented, "choices": choices or [],
+               "for_number": elector.member_number if represented or choices else None,
                "open": ballot.status == BallotStatus.OPEN}
     step = request.POST.get("step")
     if request.method == "POST" and form.is_valid() and (not changing or
@@ -70,17 +76,41 @@ def _vote(request, ballot, elector, *, token: str | None = None):
 
 def _posted_answers(request) -> list[tuple[str, str]]:
     """The answers as hidden fields for the confirm step."""
-    return [(key, value) for key in request.POST if key.startswith("q") or key == "receipt"
+    return [(key, value) for key in request.POST
+            if key.startswith("q") or key in ("receipt", "for")
             for value in request.POST.getlist(key)]
 
 
-@access(*MEMBER)
+@access(SIGNED_IN)
 def ballot_vote(request, pk: int):
+    """A member's paper, signed in. A member that is an organisation votes through its
+    representative: the person whose login the secretary linked to it. Someone who may vote
+    for more than one place on the roll (themselves and an organisation, or several
+    organisations) chooses which on the page (`for`, a member number); their own comes
+    first. Open to members and representatives alone, as a member's page is."""
+    member = member_for_user(user=request.user)
     ballot = selectors.ballot_get(pk)
+    electors = selectors.electors_for_user(ballot=ballot, user=request.user) if ballot else []
+    if member is None and not electors and not selectors.represents_a_member(
+            user=request.user):
+        raise PermissionDenied("Your role does not give access to this page.")
     if ballot is None:
         raise Http404
-    member = member_for_user(user=request.user)
-    return _vote(request, ballot, selectors.elector_for(ballot=ballot, member=member))
+    wanted = request.POST.get("for") or request.GET.get("for")
+    if wanted:
+        elector = next((e for e in electors if str(e.member_number) == wanted), None)
+    else:
+        elector = electors[0] if electors else None
+    own = member is not None and elector is not None and elector.member_id == member.pk
+    url = reverse("ballots:vote", args=[ballot.pk])
+    choices = [{"url": f"{url}?for={e.member_number}", "current": e == elector,
+                "label": (f"Yourself (member {e.member_number})"
+                          if member is not None and e.member_id == member.pk else
+                          f"{e.member.full_name} (member {e.member_number}), which you "
+                          "represent")}
+               for e in electors] if len(electors) > 1 else []
+    return _vote(request, ballot, elector, choices=choices,
+                 represented=None if own or elector is None else elector.member)
 
 
 @access(PUBLIC)

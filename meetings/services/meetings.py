@@ -3,6 +3,7 @@ adjournment when inquorate, the outcome of each item and the minutes."""
 
 import datetime as dt
 import hashlib
+from collections.abc import Callable
 
 from django.core.files.base import ContentFile
 from django.db.models import Max
@@ -258,10 +259,23 @@ def meeting_open(*, actor, meeting: Meeting) -> Meeting:
         return meeting
 
 
+# What other apps do when a member is registered present, in the same transaction and
+# after the meeting row is locked (ballots: a principal who attends overrides their proxy
+# where the rules say so). Each is called as hook(actor=, meeting=, member=, mode=).
+_attendance_hooks: list[Callable[..., None]] = []
+
+
+def on_attendance(hook: Callable[..., None]) -> Callable[..., None]:
+    """Register what happens when a member is registered present (an app's ready())."""
+    _attendance_hooks.append(hook)
+    return hook
+
+
 def attendance_record(*, actor, meeting: Meeting, member: Member, mode: str,
                       proxy_name: str = "") -> Attendance:
     """Register a member present, once, however they attend. Only members entitled to
-    attend can be registered."""
+    attend can be registered. What other apps do on a member's arrival (`on_attendance`)
+    happens in the same transaction, after the meeting row is locked."""
     if mode not in AttendanceMode.values:
         raise DomainError("Choose how the member attends.", field="mode")
     if mode in (AttendanceMode.PROXY, AttendanceMode.REPRESENTATIVE) and not proxy_name.strip():
@@ -295,6 +309,8 @@ def attendance_record(*, actor, meeting: Meeting, member: Member, mode: str,
                 arrived_at=timezone.now(), recorded_by_id=getattr(actor, "pk", None))
         audit_record(actor=actor, action="meeting.attendance", target=meeting, changes={
             "member_number": member.member_number, "mode": mode, "proxy_name": proxy_name})
+        for hook in _attendance_hooks:
+            hook(actor=actor, meeting=meeting, member=member, mode=mode)
         return present
 
 

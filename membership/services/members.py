@@ -3,12 +3,16 @@ registered society, and leaving. History is kept: nothing is deleted."""
 
 import datetime as dt
 
+from allauth.account.models import EmailAddress
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db.models import Max
 
 from governance.exceptions import DomainError
 from governance.formatting import long_date
 from governance.selectors import organisation_get
-from governance.services import audit_record
+from governance.services import audit_record, invitation_queue
 from governance.transactions import atomic
 
 from ..exceptions import WrongState
@@ -95,6 +99,58 @@ def member_confirm_registered_society(*, actor, member: Member, registration_num
         audit_record(actor=actor, action="member.registered_society_confirmed", target=member,
                      changes={"registration_number": member.society_registration_number,
                               "confirmed_on": confirmed_on, "minute": minute_reference})
+        return member
+
+
+def member_representative_set(*, actor, member: Member, full_name: str,
+                              email: str) -> Member:
+    """Name the person who represents an organisation member, with the login they use: an
+    existing account with that email address, or a new one with an invitation to set a
+    password (sent after commit). The representative votes for the organisation."""
+    full_name, email = full_name.strip(), email.strip().lower()
+    if not full_name:
+        raise DomainError("Enter the representative's name.", field="full_name")
+    try:
+        validate_email(email)
+    except ValidationError as exc:
+        raise DomainError("Enter the email address the representative signs in with, like "
+                          "name@example.org.", field="email") from exc
+    User = get_user_model()
+    with atomic():
+        member = current_member_lock(member.pk)
+        if member.kind != MemberKind.ORGANISATION:
+            raise DomainError(f"{member.full_name} is an individual and votes themselves; "
+                              "only an organisation has a representative.", field="email")
+        user = User.objects.filter(email__iexact=email).first()
+        invited = user is None
+        if invited:
+            user = User.objects.create_user(email=email, full_name=full_name)
+            EmailAddress.objects.create(user=user, email=email, primary=True, verified=False)
+            audit_record(actor=actor, action="account.invited", target=user, changes={
+                "email": email, "reason": f"representative of member {member.member_number}"})
+        before = member.representative_user.email if member.representative_user else None
+        member.representative, member.representative_user = full_name, user
+        member.save(update_fields=["representative", "representative_user"])
+        audit_record(actor=actor, action="member.representative_set", target=member,
+                     changes={"representative": full_name, "from": before, "to": user.email})
+        if invited:
+            invitation_queue(user=user, reason=f"You represent {member.full_name}, a member; "
+                                               "this is your login to vote for it.")
+        return member
+
+
+def member_representative_remove(*, actor, member: Member) -> Member:
+    """The organisation's representative no longer acts for it: their login no longer
+    votes for it (the name stays on the entry until a new one is given)."""
+    with atomic():
+        member = current_member_lock(member.pk)
+        if member.representative_user is None:
+            raise WrongState(f"No login represents {member.full_name}.")
+        before = member.representative_user.email
+        member.representative_user = None
+        member.save(update_fields=["representative_user"])
+        audit_record(actor=actor, action="member.representative_removed", target=member,
+                     changes={"from": before})
         return member
 
 

@@ -200,6 +200,9 @@ def _member_page(request, member, **bound):
         "society_form": forms.ConfirmSocietyForm(
             initial={"registration_number": member.society_registration_number}),
         "left_form": forms.LeftEligibilityForm(),
+        "representative_form": forms.RepresentativeForm(initial={
+            "full_name": member.representative,
+            "email": member.representative_user.email if member.representative_user else ""}),
         "cancel_form": forms.WithdrawalCancelForm(),
         **bound,
     }
@@ -291,6 +294,17 @@ def member_confirm_society(request, pk: int):
         action=lambda member, data: members.member_confirm_registered_society(
             actor=request.user, member=member, **data),
         done="The member is recorded as a registered society.")
+
+
+@access(*SECRETARY)
+@require_POST
+def member_representative(request, pk: int):
+    return _member_action(
+        request, pk, form_name="representative_form",
+        form=forms.RepresentativeForm(request.POST),
+        action=lambda member, data: members.member_representative_set(
+            actor=request.user, member=member, **data),
+        done="The representative is recorded: they vote for the organisation signed in.")
 
 
 @access(*SECRETARY)

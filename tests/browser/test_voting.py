@@ -1,5 +1,7 @@
 """A member votes on a phone: the ballot paper of the AGM, a review, the vote and the
-receipt; then checks the receipt. axe checks every page."""
+receipt; then checks the receipt. A member appoints a directed proxy; a proxy holder votes
+for two members on one page, each as they instructed. A member who represents an
+organisation chooses to vote for it. axe checks every page."""
 
 import datetime as dt
 import re
@@ -8,11 +10,14 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from ballots.services import ballots
+from ballots.models import Channel, Contents, Elector, Participation
+from ballots.services import ballots, proxies
 from meetings.demo import seed_meetings
 from meetings.models import Meeting
 from meetings.services import meetings, notices
 from membership.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, seed_demo
+from membership.models import Member
+from membership.services.members import member_representative_set
 from tests.factories import totp_now
 
 from .conftest import sign_in
@@ -100,3 +105,85 @@ def test_a_member_appoints_a_directed_proxy_and_the_chair_votes_for_them(page):
     page.check()
     expect(page.get_by_role("status").first).to_contain_text("is recorded")
     expect(page.get_by_text("Voted", exact=True)).to_be_visible()
+
+
+def test_a_proxy_holder_votes_for_two_members_as_each_instructed(page):
+    """Two members name the same person as their proxy, one directing a vote for the
+    second resolution and one against it; she votes for both on one page."""
+    ballot = open_agm_ballot()
+    online = ballot.questions.get(title="Meetings online")
+    principals = list(Elector.objects.filter(ballot=ballot).exclude(
+        member__user__email="member@example.org").order_by("member_number")[:2])
+    for elector, direction in zip(principals, ("for", "against"), strict=True):
+        proxies.proxy_appoint(actor=None, ballot=ballot, principal=elector, holder="named",
+                              holder_name="Priya Shah", holder_email="member@example.org",
+                              instructions={online.pk: direction})
+    first, second = (elector.member_number for elector in principals)
+
+    sign_in(page, "member@example.org", DEMO_PASSWORD)
+    page.goto(f"/ballots/{ballot.pk}/held/")
+    expect(page.get_by_role("region", name=re.compile("For member"))).to_have_count(2)
+
+    def section(number):
+        return page.get_by_role("region", name=f"For member {number}")
+
+    def choice(number, question, label):
+        return section(number).get_by_role("group", name=question).get_by_label(
+            label, exact=True)
+
+    expect(choice(first, "2. Meetings online", "For")).to_be_checked()
+    expect(choice(second, "2. Meetings online", "Against")).to_be_checked()
+
+    choice(first, "1. Appointment of the auditors", "Against").check()
+    section(first).get_by_role("button", name=f"Vote for member {first}").click()
+    page.check()
+    expect(page.get_by_role("status").first).to_contain_text(
+        f"Your vote for member {first} is recorded")
+    expect(section(first).get_by_text("Voted", exact=True)).to_be_visible()
+
+    # Going against the second member's direction is refused, and nothing is stored.
+    choice(second, "1. Appointment of the auditors", "For").check()
+    choice(second, "2. Meetings online", "For").check()
+    section(second).get_by_role("button", name=f"Vote for member {second}").click()
+    page.check()
+    expect(section(second)).to_contain_text("You were told to vote against on question 2")
+    assert not Participation.objects.filter(elector=principals[1]).exists()
+    choice(second, "2. Meetings online", "Against").check()
+    section(second).get_by_role("button", name=f"Vote for member {second}").click()
+    page.check()
+    expect(page.get_by_role("status").first).to_contain_text(
+        f"Your vote for member {second} is recorded")
+    expect(page.get_by_text("Voted", exact=True)).to_have_count(2)
+
+    assert sorted(Contents.objects.filter(question=online).values_list("choice", flat=True)
+                  ) == ["against", "for"]
+    assert set(Participation.objects.filter(elector__in=principals).values_list(
+        "channel", flat=True)) == {Channel.PROXY}
+
+
+def test_a_member_votes_for_the_organisation_they_represent(page):
+    ballot = open_agm_ballot()
+    elector = Elector.objects.filter(ballot=ballot).exclude(
+        member__user__email="member@example.org").order_by("member_number").first()
+    Member.objects.filter(pk=elector.member_id).update(kind="organisation",
+                                                       full_name="Brookvale Housing Ltd")
+    member_representative_set(actor=None, member=elector.member, full_name="Priya Shah",
+                              email="member@example.org")
+
+    sign_in(page, "member@example.org", DEMO_PASSWORD)
+    page.goto(f"/ballots/{ballot.pk}/")
+    choices = page.get_by_role("navigation", name="Who you are voting for")
+    expect(choices.get_by_role("link")).to_have_count(2)
+    choices.get_by_role("link", name=re.compile("Brookvale Housing Ltd")).click()
+    page.check()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(
+        "The vote of Brookvale Housing Ltd")
+    page.get_by_role("group", name="2. Meetings online").get_by_label(
+        "Against", exact=True).check()
+    page.get_by_role("button", name="Review my vote").click()
+    page.check()
+    page.get_by_role("button", name="Confirm my vote").click()
+    page.check()
+    expect(page.get_by_text("You voted for Brookvale Housing Ltd")).to_be_visible()
+    vote = Participation.objects.get()
+    assert vote.elector == elector and vote.channel == Channel.ONLINE
