@@ -270,3 +270,14 @@ def test_a_two_stage_resolution_is_pending_until_a_second_meeting_confirms_it(us
     counting.results_publish(actor=users["secretary"], ballot=second)
     (question,) = results_of(first)
     assert outcome_words(question) == "Passed and confirmed at General Meeting to confirm"
+
+
+def test_the_members_ballot_page_leads_to_the_published_results(client, users, agm,
+                                                                community):
+    ballot, members = counted_ballot(users, agm, community)
+    token = member_link_token(member_id=members[0].pk, meeting_id=agm.pk)
+    page = client.get(reverse("ballots:link_vote", args=[token])).content.decode()
+    assert "Voting has closed." in page and "will be published here" in page
+    counting.results_publish(actor=users["secretary"], ballot=ballot)
+    page = client.get(reverse("ballots:link_vote", args=[token])).content.decode()
+    assert reverse("ballots:link_results", args=[token]) in page
