@@ -46,3 +46,13 @@ def posted(request):
     """The form data of a POST (even an empty one), or None for a GET: `request.POST or
     None` would treat an empty POST as a GET and show no errors."""
     return request.POST if request.method == "POST" else None
+
+
+def personal_page(response):
+    """Headers for a page reached by a personal link or holding one person's vote: it must
+    not leak to other sites through the Referer header, be indexed, or be kept in a shared
+    cache. ("no-referrer" would make browsers send "Origin: null" with forms.)"""
+    response["Referrer-Policy"] = "same-origin"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    response["Cache-Control"] = "private, no-store"
+    return response

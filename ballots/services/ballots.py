@@ -27,6 +27,7 @@ from ..models import (
     SpoiltPaper,
 )
 from .electorate import electorate_fingerprint, electorate_freeze
+from .mailings import electors_email
 
 METHODS = {ElectionMethod.FPTP: QuestionKind.FPTP, ElectionMethod.BLOCK: QuestionKind.BLOCK,
            ElectionMethod.STV: QuestionKind.STV}
@@ -230,22 +231,7 @@ def question_add(*, actor, ballot: Ballot, kind: str, title: str, text: str = ""
 def _ballot_papers_queue(ballot: Ballot) -> int:
     """Email each elector who agreed to email their personal link to the ballot paper
     (a meeting's ballot goes with the meeting's notice instead)."""
-    from governance.models import Mailing
-    from governance.outbox import deliveries_queue_many
-    from meetings.selectors import with_email_consent
-    from membership.models import Member
-
-    members = with_email_consent(Member.objects.filter(
-        pk__in=ballot.electors.values("member_id")), on=timezone.localdate()).exclude(
-        email_consent=None)
-    mailing = Mailing.objects.create(kind="ballot_paper", title=f"Ballot: {ballot.title}",
-                                     selection={"ballot_id": ballot.pk})
-    new = deliveries_queue_many(kind="ballot_paper", mailing=mailing, items=[
-        (f"ballot-paper:{ballot.pk}:{m.pk}", m.email_consent,
-         {"ballot_id": ballot.pk, "member_id": m.pk}) for m in members])
-    mailing.total, mailing.prepared_at = len(new), timezone.now()
-    mailing.save(update_fields=["total", "prepared_at"])
-    return len(new)
+    return electors_email(ballot=ballot, kind="ballot_paper", title=f"Ballot: {ballot.title}")
 
 
 def spoilt_paper_record(*, actor, ballot: Ballot, channel: str, reason: str):

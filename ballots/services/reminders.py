@@ -6,13 +6,11 @@ import datetime as dt
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from governance.models import Mailing
-from governance.outbox import deliveries_queue_many
 from governance.transactions import atomic
-from meetings.selectors import with_email_consent
 from membership.models import Member
 
 from ..models import Ballot, BallotStatus, Participation
+from .mailings import electors_email
 
 REMIND_BEFORE = dt.timedelta(hours=48)
 
@@ -28,17 +26,9 @@ def ballot_reminders_send(*, now: dt.datetime | None = None) -> int:
         not_voted = Member.objects.filter(
             pk__in=ballot.electors.filter(~Exists(Participation.objects.filter(
                 elector=OuterRef("pk")))).values("member_id"))
-        members = with_email_consent(not_voted, on=timezone.localdate(now)).exclude(
-            email_consent=None)
         with atomic():
-            mailing, _ = Mailing.objects.get_or_create(
-                kind="ballot_reminder", selection={"ballot_id": ballot.pk},
-                defaults={"title": f"Reminder to vote: {ballot.title}"})
-            new = deliveries_queue_many(kind="ballot_reminder", mailing=mailing, items=[
-                (f"ballot-reminder:{ballot.pk}:{m.pk}", m.email_consent,
-                 {"ballot_id": ballot.pk, "member_id": m.pk}) for m in members])
-            mailing.total = mailing.deliveries.count()
-            mailing.prepared_at = timezone.now()
-            mailing.save(update_fields=["total", "prepared_at"])
-        queued += len(new)
+            new = electors_email(ballot=ballot, kind="ballot_reminder",
+                                 title=f"Reminder to vote: {ballot.title}", members=not_voted,
+                                 on=timezone.localdate(now))
+        queued += new
     return queued

@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from accounts.access import PUBLIC, SIGNED_IN, access
+from governance.http import personal_page
 from meetings.links import member_link_read
 from membership.selectors import member_for_user
 
@@ -18,13 +19,6 @@ from ..links import voter_link_read
 from ..models import BallotStatus
 from ..services import casting
 from ..services.casting import VoteRefused
-
-
-def _private(response):
-    response["Cache-Control"] = "private, no-store"
-    response["Referrer-Policy"] = "same-origin"
-    response["X-Robots-Tag"] = "noindex, nofollow"
-    return response
 
 
 def _vote(request, ballot, elector, *, token: str | None = None, represented=None,
@@ -65,13 +59,13 @@ def _vote(request, ballot, elector, *, token: str | None = None, represented=Non
             except VoteRefused as exc:
                 form.add_error(None, exc.message)
             else:
-                return _private(render(request, "ballots/receipt.html", {
+                return personal_page(render(request, "ballots/receipt.html", {
                     **context, "receipt": receipt, "summary": form.summary()}))
         else:
-            return _private(render(request, "ballots/review.html", {
+            return personal_page(render(request, "ballots/review.html", {
                 **context, "summary": form.summary(), "posted": _posted_answers(request)}))
     status = 400 if request.method == "POST" else 200
-    return _private(render(request, "ballots/paper.html", context, status=status))
+    return personal_page(render(request, "ballots/paper.html", context, status=status))
 
 
 def _posted_answers(request) -> list[tuple[str, str]]:
@@ -137,7 +131,7 @@ def receipt_check(request, pk: int):
     found = None
     if form.is_bound and form.is_valid():
         found = casting.receipt_counted(ballot=ballot, receipt=form.cleaned_data["receipt"])
-    return _private(render(request, "ballots/check.html", {
+    return personal_page(render(request, "ballots/check.html", {
         "ballot": ballot, "form": form, "found": found}))
 
 

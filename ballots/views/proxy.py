@@ -10,14 +10,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.access import PUBLIC, SIGNED_IN, access
 from accounts.roles import MEMBER, Role, user_roles
 from governance.exceptions import DomainError
-from governance.http import form_submit, posted, status_for
+from governance.http import form_submit, personal_page, posted, status_for
 from meetings.links import member_link_read
 from membership.selectors import member_for_user
 
 from .. import selectors
 from ..forms import BallotPaperForm, ProxyForm
 from ..services import proxies
-from .member import _private
 
 
 def _ballot(pk: int):
@@ -43,9 +42,9 @@ def _appoint_page(request, ballot, elector, *, back: str, token: str = ""):
     try:
         deadline = proxies.proxy_deadline(ballot)
     except DomainError as exc:
-        return _private(render(request, "ballots/proxy.html", {
+        return personal_page(render(request, "ballots/proxy.html", {
             "ballot": ballot, "refused": exc.message}))
-    return _private(render(request, "ballots/proxy.html", {
+    return personal_page(render(request, "ballots/proxy.html", {
         "ballot": ballot, "form": form, "deadline": deadline, "back": back, "token": token,
         "current": selectors.proxy_current(elector)}, status=status_for(form)))
 
@@ -132,5 +131,5 @@ def proxies_held(request, pk: int):
                                           "recorded.")
                 return redirect("ballots:proxies_held", pk=ballot.pk)
         rows.append((appointment, form))
-    return _private(render(request, "ballots/proxies_held.html", {
+    return personal_page(render(request, "ballots/proxies_held.html", {
         "ballot": ballot, "rows": rows}, status=400 if voting_for else 200))

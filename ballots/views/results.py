@@ -9,6 +9,7 @@ from django.shortcuts import render
 
 from accounts.access import PUBLIC, access, acting_as
 from accounts.roles import BOARD, MEMBER, SCRUTINY, SECRETARY
+from governance.http import personal_page
 from meetings.links import member_link_read
 
 from .. import reports, selectors
@@ -96,11 +97,9 @@ def _by_link(request, ballot_id: int | None, member_id: int, token: str, kind: s
     if ballot is None or selectors.elector_by_member_id(ballot=ballot,
                                                         member_id=member_id) is None:
         raise Http404
-    response = _results_page(request, ballot, visible=ballot.results_published_at is not None,
-                             token_links={"kind": kind, "token": token})
-    response["Referrer-Policy"] = "same-origin"
-    response["X-Robots-Tag"] = "noindex, nofollow"
-    return response
+    return personal_page(_results_page(
+        request, ballot, visible=ballot.results_published_at is not None,
+        token_links={"kind": kind, "token": token}))
 
 
 @access(PUBLIC)

@@ -7,6 +7,7 @@ from django.shortcuts import render
 
 from accounts.access import PUBLIC, access
 from accounts.roles import MEMBER
+from governance.http import personal_page
 from governance.selectors import organisation_get
 from membership.selectors import member_for_user
 
@@ -40,18 +41,9 @@ def _from_link(token: str):
     return _notice_or_404(member_id=member_id, meeting_id=meeting_id)
 
 
-def _private(response):
-    # A personal link must not leak to other sites through the Referer header, or to a
-    # search engine. ("no-referrer" would make browsers send "Origin: null" with forms.)
-    response["Referrer-Policy"] = "same-origin"
-    response["X-Robots-Tag"] = "noindex, nofollow"
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
 def _meeting_page(request, sent, *, token: str | None = None):
     meeting = sent.notice.meeting
-    return _private(render(request, "meetings/member_meeting.html", {
+    return personal_page(render(request, "meetings/member_meeting.html", {
         "sent": sent, "meeting": meeting, "notice": sent.notice, "member": sent.member,
         "documents": selectors.meeting_documents(meeting), "token": token,
         "items": list(selectors.meeting_items(meeting))}))
@@ -62,14 +54,14 @@ def _calendar(meeting):
     response = HttpResponse(meeting_ics(meeting, organisation_name=organisation.name),
                             content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="meeting-{meeting.pk}.ics"'
-    return _private(response)
+    return personal_page(response)
 
 
 def _paper(meeting, document: int):
     paper = selectors.document_for(meeting, document)
     if paper is None:
         raise Http404
-    return _private(paper_response(paper))
+    return personal_page(paper_response(paper))
 
 
 @access(*MEMBER)
