@@ -19,6 +19,7 @@ A. the board's register page (the first 50 community members as at 2020-06-30) t
 B. the CSV export of everyone admitted by 2022-12-31, with holdings, through the view, in
    a child process so that its peak memory is its own: wall time and peak RSS (VmHWM);
 C. PostgreSQL's own COPY ... TO STDOUT of the same query, as the baseline for B.
+B and C run in turns, three times each (--pairs): the medians are compared.
 
 Progress lines go to stdout; the last line is one JSON object with the figures, whose
 "ok" is true when every target in TARGETS is met. --explain also prints EXPLAIN ANALYZE
@@ -29,6 +30,7 @@ import argparse
 import datetime as dt
 import json
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -68,6 +70,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--rebuild", action="store_true",
                         help="reload the register even if it already has --size members")
     parser.add_argument("--seed", type=int, default=1, help="seed for the synthetic register")
+    parser.add_argument("--pairs", type=int, default=3,
+                        help="how many times B and C each run, in turns (medians count)")
     parser.add_argument("--explain", action="store_true",
                         help="print EXPLAIN ANALYZE of the page and export queries")
     # Internal: the CSV measurement runs in a child process started with this option.
@@ -303,12 +307,22 @@ def run(args: argparse.Namespace) -> dict:
                "load_seconds": None if load_seconds is None else round(load_seconds, 1)}
     figures |= measure_page(user)
     figures["page_target_ms"] = TARGETS["page_p95_ms"]
-    figures |= measure_csv(args.database_url, user.pk)
+    # B and C in turns, each `--pairs` times: a single run of either varies by a quarter on
+    # this machine, and whichever runs second finds the pages cached; the medians decide.
+    exports, copies = [], []
+    for _pair in range(args.pairs):
+        exports.append(measure_csv(args.database_url, user.pk))
+        copies.append(measure_copy())
+    figures |= max(exports, key=lambda f: f["csv_peak_mb"])  # the worst peak
+    figures["csv_seconds"] = statistics.median(f["csv_seconds"] for f in exports)
+    figures["csv_runs"] = [f["csv_seconds"] for f in exports]
+    figures["copy_seconds"] = statistics.median(f["copy_seconds"] for f in copies)
+    figures["copy_runs"] = [f["copy_seconds"] for f in copies]
+    figures["copy_bytes"] = copies[0]["copy_bytes"]
     figures["csv_rows_expected"] = expected_csv_rows()
     if figures["csv_rows"] != figures["csv_rows_expected"]:
         log(f"WARNING: the export has {figures['csv_rows']:,} rows, expected "
             f"{figures['csv_rows_expected']:,}")
-    figures |= measure_copy()
     figures["csv_to_copy_ratio"] = round(figures["csv_seconds"] / figures["copy_seconds"], 2)
     figures["targets"] = TARGETS
     figures["ok"] = meets_targets(figures)
