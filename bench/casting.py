@@ -4,10 +4,11 @@
 
 It uses a database of its own (bench_casting), loads N members, an AGM with a five-question
 ballot (four resolutions and an STV election) and opens it. The web app runs under
-gunicorn (two processes of four threads) on loopback. A bounded pool of client threads
-plays the voters: each arrives by their personal voting link (no password to hash, as
-from the notice), loads the ballot paper and casts it (review and confirm in one POST).
-The audit writes are part of every cast.
+gunicorn (two processes, one for each core; --workers, --threads) on loopback, with
+persistent database connections as in production. A bounded pool of client threads
+(--clients, 8 by default) plays the voters: each arrives by their personal voting link
+(no password to hash, as from the notice), loads the ballot paper and casts it (review
+and confirm in one POST). The audit writes are part of every cast.
 
 Then, in the same run, a bare ORM loop stores the same rows (a participation and a
 contents row for each question, one transaction per voter, with the audit event) so the
@@ -30,7 +31,7 @@ from .common import PROJECT_ROOT, create_database, free_port, percentile, start,
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/bench_casting"
 TARGETS = {"all_cast_seconds": 10, "cast_p95_ms": 250, "http_to_orm_ratio": 0.25}
-CLIENTS = 24
+CLIENTS = 8
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 FIELD = re.compile(r'name="(q\d+(?:_o\d+)?)"')
 
@@ -161,6 +162,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--voters", type=int, default=1500)
     parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL)
+    parser.add_argument("--clients", type=int, default=CLIENTS,
+                        help="voters in flight at once (the load generator's bound)")
+    parser.add_argument("--workers", type=int, default=2,
+                        help="gunicorn processes (one for each core)")
+    parser.add_argument("--threads", type=int, default=1, help="threads in each")
     options = parser.parse_args()
     env = environment(options.database_url)
     create_database(options.database_url)
@@ -177,14 +183,15 @@ def main() -> None:
     paths = [f"/v/{member_link_token(member_id=m, meeting_id=meeting.pk)}/" for m in electors]
     port = free_port()
     web = start([sys.executable, "-m", "gunicorn", "config.wsgi", "--bind",
-                 f"127.0.0.1:{port}", "--workers", "2", "--threads", "4",
+                 f"127.0.0.1:{port}", "--workers", str(options.workers),
+                 "--threads", str(options.threads),
                  "--worker-class", "gthread"], env)
     try:
         wait_for_http(f"http://127.0.0.1:{port}/health/?format=json")
         timings: list[float] = []
         errors: list[str] = []
         started = time.perf_counter()
-        with ThreadPoolExecutor(max_workers=CLIENTS) as pool:
+        with ThreadPoolExecutor(max_workers=options.clients) as pool:
             for path in paths:
                 pool.submit(voter, port, path, timings, errors)
         seconds = time.perf_counter() - started
@@ -196,7 +203,8 @@ def main() -> None:
     orm_rate = orm_loop(ballot, options.voters)
     result = {
         "benchmark": "casting", "voters": options.voters, "questions": 5,
-        "clients": CLIENTS, "web": "gunicorn, 2 processes x 4 threads",
+        "clients": options.clients,
+        "web": f"gunicorn, {options.workers} processes x {options.threads} threads",
         "all_cast_seconds": round(seconds, 2),
         "cast_p50_ms": round(percentile(timings, 0.5), 1) if timings else None,
         "cast_p95_ms": round(percentile(timings, 0.95), 1) if timings else None,

@@ -9,6 +9,8 @@ DATABASES = {
 }
 DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", default="test_mutual")}
 DATABASES["default"]["OPTIONS"] = {"options": "-c jit=off"}
+# Benchmarks run the web app on these settings and keep connections as production does.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
 
 # The broker and the cache use separate Redis databases: tests clear the cache freely.
 REDIS_URL = env("TEST_REDIS_URL", default="redis://127.0.0.1:6379/15")
