@@ -24,13 +24,13 @@ class Bar:
 
     @property
     def width(self) -> str:
-        """The bar's length in the chart's 320 units, as SVG wants it."""
-        return f"{float(self.percent or 0) * 3.2:.1f}"
+        """The bar's length in the chart's units (250 for the longest), as SVG wants it."""
+        return f"{float(self.percent or 0) * 2.5:.1f}"
 
     @property
     def value_x(self) -> str:
         """Where the figure is written: just after the end of the bar."""
-        return f"{186 + float(self.percent or 0) * 3.2:.1f}"
+        return f"{6 + float(self.percent or 0) * 2.5:.1f}"
 
 
 def _decimal(text) -> Decimal:
@@ -125,12 +125,23 @@ def stage_table(data: dict) -> dict | None:
                            for name in stage["elected"]}}
 
 
+def _turnout(question) -> dict | None:
+    electors = getattr(question, "electors", 0)
+    if not electors:
+        return None
+    voted = question.voted
+    return {"voted": voted, "electors": electors,
+            "percent": (Decimal(100 * voted) / electors).quantize(Decimal("0.1"),
+                                                                  rounding=ROUND_HALF_UP)}
+
+
 def question_view(question, names: dict[str, str]) -> dict:
     """Everything a results page shows of one question."""
     result = question.stored
     data = result.data if result else {}
     view = {"question": question, "result": result, "data": data,
-            "outcome": outcome_words(question), "bars": [], "classes": [], "stages": None}
+            "outcome": outcome_words(question), "bars": [], "classes": [], "stages": None,
+            "turnout": _turnout(question)}
     if result is None or result.outcome == "undecidable":
         return view
     if data.get("method") == "resolution":

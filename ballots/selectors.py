@@ -117,9 +117,17 @@ def results_of(ballot: Ballot) -> list:
                 question__ballot__results_published_at__isnull=False).select_related(
                     "question__agenda_item", "question__ballot__meeting"):
             confirming[result.question.agenda_item.confirms_id] = result
+    voted = dict(Participation.objects.filter(question__ballot=ballot).values("question_id")
+                 .annotate(n=Count("pk")).values_list("question_id", "n"))
+    by_class = dict(Elector.objects.filter(ballot=ballot).values("stakeholder_class_id")
+                    .annotate(n=Count("pk")).values_list("stakeholder_class_id", "n")) \
+        if any(q.constituency_id for q in questions) else {}
     for question in questions:
         question.stored = stored.get(question.pk)
         question.confirmation = confirming.get(question.agenda_item_id)
+        question.voted = voted.get(question.pk, 0)
+        question.electors = by_class.get(question.constituency_id, 0) \
+            if question.constituency_id else ballot.electors_count
     return questions
 
 
