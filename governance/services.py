@@ -155,10 +155,10 @@ def invitation_queue(*, user, reason: str, mailing=None, resend: int = 0) -> Non
                    payload={"user_id": user.pk, "reason": reason})
 
 
-def delivery_resend(*, actor, delivery):
-    """Send a failed email again (the secretary's button). An email that has not failed
-    (sent since, or already waiting after an earlier press) is left as it is, and nothing
-    is written to the audit log for it."""
+def delivery_resend(*, actor, delivery) -> bool:
+    """Send a failed email again (the secretary's button); returns whether it will be. An
+    email that has not failed (sent since, or already waiting after an earlier press) is
+    left as it is, and nothing is written to the audit log for it."""
     with atomic():
         failed = Delivery.objects.select_for_update().filter(
             pk=delivery.pk, status=DeliveryStatus.FAILED).exists()
@@ -166,7 +166,7 @@ def delivery_resend(*, actor, delivery):
         if failed:
             audit_record(actor=actor, action="delivery.resent", target=delivery,
                          changes={"kind": delivery.kind, "to": delivery.to_email})
-        return delivery
+        return failed
 
 
 def officer_appoint(*, actor, email: str, full_name: str, role: str, started_on: dt.date,

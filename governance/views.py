@@ -150,8 +150,11 @@ def delivery_resend(request, pk: int):
     delivery = selectors.delivery(pk=pk)
     if delivery is None:
         raise Http404
-    services.delivery_resend(actor=request.user, delivery=delivery)
-    messages.success(request, f"The email to {delivery.to_email} will be sent again.")
+    if services.delivery_resend(actor=request.user, delivery=delivery):
+        messages.success(request, f"The email to {delivery.to_email} will be sent again.")
+    else:
+        messages.info(request, f"The email to {delivery.to_email} had not failed: there is "
+                               "nothing to send again.")
     if delivery.mailing_id:
         return redirect("governance:mailing", pk=delivery.mailing_id)
     return redirect("governance:dashboard")

@@ -256,7 +256,8 @@ def test_an_email_that_failed_is_sent_again_when_the_secretary_asks(
     assert (progress["sent"], progress["failed"]) == (2, 0)
 
     # Pressing the button again, for an email that has gone, sends nothing more.
-    client.post(reverse("governance:delivery_resend", args=[delivery.pk]))
+    again = client.post(reverse("governance:delivery_resend", args=[delivery.pk]), follow=True)
+    assert "had not failed: there is nothing to send again" in again.content.decode()
     time.sleep(1)
     assert len(mailbox.to(refused.email)) == 1
     assert Delivery.objects.get(pk=delivery.pk).status == DeliveryStatus.SENT
