@@ -3,9 +3,47 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from ballots.models import Elector
+from ballots.services import ballots
 from meetings.models import AgendaItem, Candidate, Meeting, MeetingStatus
 from meetings.services import rulebooks
+from membership.models import ShareClassVoting, StakeholderClassVoting
+from tests.factories import ShareClassFactory, StakeholderClassFactory
 from tests.meetings.conftest import community, make_members  # noqa: F401  (fixtures)
+
+
+def open_ballot(meeting, *, actor=None):
+    """The meeting's ballot, made and opened: online voting from a minute ago until an hour
+    before the meeting starts."""
+    now = timezone.now()
+    ballot = ballots.ballot_for_meeting(actor=actor, meeting=meeting,
+                                        opens_at=now - dt.timedelta(minutes=1),
+                                        closes_at=meeting.starts_at - dt.timedelta(hours=1))
+    return ballots.ballot_open(actor=actor, ballot=ballot)
+
+
+def elector(ballot, number):
+    return Elector.objects.get(ballot=ballot, member_number=number)
+
+
+def rules_with(users, meeting, **changes):
+    """The meeting held under the co-operative preset with some settings changed."""
+    meeting.rulebook = rulebooks.rulebook_adopt_preset(
+        actor=users["secretary"], preset="coop_society", effective_from=dt.date(2024, 6, 1),
+        adopted_by="Rules amended 2024", changes=changes)
+    meeting.save()
+
+
+def voting_class(slug: str, name: str):
+    """A stakeholder class that votes, with its own shares that carry votes."""
+    shares = ShareClassFactory(code=f"{slug}-shares", name=f"{name} shares")
+    klass = StakeholderClassFactory(slug=slug, name=name)
+    klass.share_classes.add(shares)
+    ShareClassVoting.objects.create(share_class=shares, carries_votes=True,
+                                    effective_from=dt.date(2020, 1, 1))
+    StakeholderClassVoting.objects.create(stakeholder_class=klass, votes=True,
+                                          effective_from=dt.date(2020, 1, 1))
+    return klass
 
 
 @pytest.fixture

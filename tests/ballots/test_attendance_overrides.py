@@ -4,41 +4,26 @@ does. Where the rules do not let a principal override, attending leaves the prox
 and the member's own vote is refused."""
 
 import dataclasses
-import datetime as dt
 
 import pytest
-from django.utils import timezone
 
 from ballots.models import Channel, Contents, Elector, Participation, ProxyAppointment
 from ballots.services import ballots, casting, proxies
 from ballots.services.casting import Answer, VoteRefused
 from governance.models import AuditEvent
 from meetings.rules import Proxies
-from meetings.services import meetings, rulebooks
+from meetings.services import meetings
 from tests.concurrency.helpers import run_together
 
-from .conftest import make_members
+from .conftest import elector, make_members, open_ballot, rules_with
 
 pytestmark = pytest.mark.django_db
 
 
-def rules_with(users, agm, **changes):
-    """The AGM held under the co-operative preset with some settings changed."""
-    agm.rulebook = rulebooks.rulebook_adopt_preset(
-        actor=users["secretary"], preset="coop_society", effective_from=dt.date(2024, 6, 1),
-        adopted_by="Rules amended 2024", changes=changes)
-    agm.save()
 
 
-def open_ballot(agm):
-    now = timezone.now()
-    return ballots.ballot_open(actor=None, ballot=ballots.ballot_for_meeting(
-        actor=None, meeting=agm, opens_at=now - dt.timedelta(minutes=1),
-        closes_at=agm.starts_at - dt.timedelta(hours=1)))
 
 
-def elector(ballot, number):
-    return Elector.objects.get(ballot=ballot, member_number=number)
 
 
 def resolution(ballot):

@@ -5,7 +5,6 @@ import datetime as dt
 
 import pytest
 from django.db import connection, transaction
-from django.utils import timezone
 
 from ballots.models import BallotStatus, Contents, Elector, Participation, QuestionKind
 from ballots.services import ballots, casting
@@ -15,17 +14,11 @@ from governance.exceptions import DomainError
 from membership.models import MemberClassPeriod
 from tests.factories import StakeholderClassFactory
 
-from .conftest import make_members
+from .conftest import make_members, open_ballot
 
 pytestmark = pytest.mark.django_db
 
 
-def open_ballot(users, agm):
-    now = timezone.now()
-    ballot = ballots.ballot_for_meeting(actor=users["secretary"], meeting=agm,
-                                        opens_at=now - dt.timedelta(minutes=1),
-                                        closes_at=now + dt.timedelta(days=10))
-    return ballots.ballot_open(actor=users["secretary"], ballot=ballot)
 
 
 def answers_for(ballot, choice="for", ranking=(1, 2)):
@@ -45,7 +38,7 @@ def test_the_roll_is_the_register_at_the_record_date_and_stays_frozen(users, agm
     gone = on_time[0]
     gone.ceased_on = dt.date(2025, 2, 1)
     gone.save()
-    ballot = open_ballot(users, agm)
+    ballot = open_ballot(actor=users["secretary"], meeting=agm)
     numbers = set(Elector.objects.filter(ballot=ballot).values_list("member_number",
                                                                     flat=True))
     assert {m.member_number for m in on_time[1:]} <= numbers
@@ -72,7 +65,7 @@ def test_one_share_one_vote_weights_with_the_cap_and_classes_that_vote(users, ag
     agm.save()
     members = make_members(community, 3, emailed=0, shares=[5, 250, 1], start=300)
     StakeholderClassFactory(slug="supporters", name="Supporters")  # never votes
-    ballot = open_ballot(users, agm)
+    ballot = open_ballot(actor=users["secretary"], meeting=agm)
     weights = dict(Elector.objects.filter(ballot=ballot, member__in=members)
                    .values_list("member_number", "weight"))
     assert weights == {300: 5, 301: 100, 302: 1}
@@ -82,7 +75,7 @@ def test_one_share_one_vote_weights_with_the_cap_and_classes_that_vote(users, ag
 
 def test_a_vote_is_stored_apart_from_the_voter_with_a_receipt(users, agm, community):
     make_members(community, 3, emailed=0, start=400)
-    ballot = open_ballot(users, agm)
+    ballot = open_ballot(actor=users["secretary"], meeting=agm)
     elector = Elector.objects.get(ballot=ballot, member_number=400)
     receipt = casting.vote_cast(ballot=ballot, elector=elector, answers=answers_for(ballot))
     assert len(receipt) == 14
@@ -114,7 +107,7 @@ def test_a_vote_is_stored_apart_from_the_voter_with_a_receipt(users, agm, commun
 def test_bad_answers_are_refused_and_nothing_is_stored(users, agm, community, answer,
                                                        message):
     make_members(community, 1, emailed=0, start=500)
-    ballot = open_ballot(users, agm)
+    ballot = open_ballot(actor=users["secretary"], meeting=agm)
     elector = Elector.objects.get(ballot=ballot, member_number=500)
     answers = answers_for(ballot)
     resolution, election = ballot.questions.order_by("position")
@@ -133,7 +126,7 @@ def test_bad_answers_are_refused_and_nothing_is_stored(users, agm, community, an
 def test_a_failure_between_participation_and_contents_stores_neither(users, agm,
                                                                      community):
     make_members(community, 2, emailed=0, start=600)
-    ballot = open_ballot(users, agm)
+    ballot = open_ballot(actor=users["secretary"], meeting=agm)
     elector = Elector.objects.get(ballot=ballot, member_number=600)
     # Contents for the first question already exist under the receipt the voter will get:
     # the second insert fails after the participations were written.
@@ -153,7 +146,7 @@ def test_a_failure_between_participation_and_contents_stores_neither(users, agm,
 
 def test_no_vote_after_close_and_closing_twice_is_refused(users, agm, community):
     make_members(community, 2, emailed=0, start=700)
-    ballot = open_ballot(users, agm)
+    ballot = open_ballot(actor=users["secretary"], meeting=agm)
     first, second = Elector.objects.filter(ballot=ballot, member_number__gte=700)
     casting.vote_cast(ballot=ballot, elector=first, answers=answers_for(ballot))
     ballots.ballot_close(actor=users["secretary"], ballot=ballot)
@@ -167,7 +160,7 @@ def test_no_vote_after_close_and_closing_twice_is_refused(users, agm, community)
 
 def test_a_member_not_on_the_roll_cannot_vote(users, agm, community):
     make_members(community, 1, emailed=0, start=800)
-    ballot = open_ballot(users, agm)
+    ballot = open_ballot(actor=users["secretary"], meeting=agm)
     other_meeting_elector = Elector(ballot_id=ballot.pk + 1, member_number=1)
     with pytest.raises(VoteRefused, match="not on the roll"):
         casting.vote_cast(ballot=ballot, elector=other_meeting_elector,
@@ -189,7 +182,7 @@ def test_after_close_no_stored_row_leads_from_contents_back_to_a_voter(users, ag
     assert related == {"Question", "Elector"}  # Elector only on recorded votes
 
     members = make_members(community, 40, emailed=0, start=900)
-    ballot = open_ballot(users, agm)
+    ballot = open_ballot(actor=users["secretary"], meeting=agm)
     for member in members:
         elector = Elector.objects.get(ballot=ballot, member=member)
         with transaction.atomic():

@@ -18,20 +18,12 @@ from governance.models import AuditEvent
 from meetings.models import AgendaItem, Meeting, MeetingStatus
 from meetings.selectors import settings_of
 from meetings.services import rulebooks
-from membership.models import ShareClassVoting, StakeholderClassVoting
-from tests.factories import ShareClassFactory, StakeholderClassFactory
 
-from .conftest import make_members
+from .conftest import make_members, open_ballot, voting_class
 
 pytestmark = pytest.mark.django_db
 
 
-def open_ballot(users, meeting):
-    now = timezone.now()
-    ballot = ballots.ballot_for_meeting(actor=users["secretary"], meeting=meeting,
-                                        opens_at=now - dt.timedelta(minutes=1),
-                                        closes_at=now + dt.timedelta(days=10))
-    return ballots.ballot_open(actor=users["secretary"], ballot=ballot)
 
 
 def vote(ballot, members, choice=None, ranking=()):
@@ -63,7 +55,7 @@ def result(ballot, position: int) -> QuestionResult:
 def test_a_closed_ballot_is_counted_with_the_rules_and_the_roll_it_used(users, agm,
                                                                          community):
     members = make_members(community, 10, emailed=0, start=100)
-    ballot = open_ballot(users, agm)
+    ballot = open_ballot(actor=users["secretary"], meeting=agm)
     vote(ballot, members[:7], "for", ("Ada", "Ben"))
     vote(ballot, members[7:9], "against", ("Ben", "Cleo"))
     vote(ballot, members[9:], "withheld", ("Cleo", "Ada"))
@@ -93,7 +85,7 @@ def test_a_closed_ballot_is_counted_with_the_rules_and_the_roll_it_used(users, a
 
 def test_counting_again_changes_nothing(users, agm, community):
     members = make_members(community, 6, emailed=0, start=100)
-    ballot = open_ballot(users, agm)
+    ballot = open_ballot(actor=users["secretary"], meeting=agm)
     vote(ballot, members[:4], "for", ("Ben", "Ada"))
     vote(ballot, members[4:], "against", ("Cleo",))
     ballot = close_and_count(users, ballot)
@@ -113,7 +105,7 @@ def test_counting_again_changes_nothing(users, agm, community):
 
 def test_a_count_held_by_a_worker_waits_for_its_lease(users, agm, community):
     members = make_members(community, 3, emailed=0, start=100)
-    ballot = open_ballot(users, agm)
+    ballot = open_ballot(actor=users["secretary"], meeting=agm)
     vote(ballot, members, "for", ("Ada",))
     ballot = ballots.ballot_close(actor=users["secretary"], ballot=ballot)
     now = timezone.now()
@@ -132,7 +124,7 @@ def test_a_count_held_by_a_worker_waits_for_its_lease(users, agm, community):
 
 def test_an_open_ballot_is_not_counted(users, agm, community):
     make_members(community, 2, emailed=0, start=100)
-    ballot = open_ballot(users, agm)
+    ballot = open_ballot(actor=users["secretary"], meeting=agm)
     with pytest.raises(DomainError, match="once it has closed"):
         counting.ballot_count(ballot_id=ballot.pk)
     assert not QuestionResult.objects.exists()
@@ -156,7 +148,7 @@ def test_s4a_a_tie_waits_for_the_chairs_casting_vote_which_is_recorded_apart(use
                                                                               community):
     """S4 (a): 50 for, 50 against; the society's rules give the chair a casting vote."""
     members = make_members(community, 100, emailed=0, start=100)
-    ballot = open_ballot(users, _meeting(rules, [ORDINARY]))
+    ballot = open_ballot(actor=users["secretary"], meeting=_meeting(rules, [ORDINARY]))
     vote(ballot, members[:50], "for")
     vote(ballot, members[50:], "against")
     ballot = close_and_count(users, ballot)
@@ -181,7 +173,7 @@ def test_s4b_a_tie_under_rules_without_a_casting_vote_is_lost(users, community):
                                             effective_from=dt.date(2024, 1, 1),
                                             adopted_by="Rules registered 2024")
     members = make_members(community, 4, emailed=0, start=100)
-    ballot = open_ballot(users, _meeting(rules, [ORDINARY]))
+    ballot = open_ballot(actor=users["secretary"], meeting=_meeting(rules, [ORDINARY]))
     vote(ballot, members[:2], "for")
     vote(ballot, members[2:], "against")
     ballot = close_and_count(users, ballot)
@@ -189,21 +181,12 @@ def test_s4b_a_tie_under_rules_without_a_casting_vote_is_lost(users, community):
     assert "no casting vote" in result(ballot, 1).data["reason"]
 
 
-def _voting_class(slug: str, name: str):
-    shares = ShareClassFactory(code=f"{slug}-shares", name=f"{name} shares")
-    klass = StakeholderClassFactory(slug=slug, name=name)
-    klass.share_classes.add(shares)
-    ShareClassVoting.objects.create(share_class=shares, carries_votes=True,
-                                    effective_from=dt.date(2020, 1, 1))
-    StakeholderClassVoting.objects.create(stakeholder_class=klass, votes=True,
-                                          effective_from=dt.date(2020, 1, 1))
-    return klass
 
 
 def test_s1_the_fairshares_dual_test_through_a_ballot(users):
     """S1: Labour 10/0, User 60/10, Investor 3/5 with 2 abstaining: 82.95% overall, but no
     majority among the investors, so a FairShares special resolution is not passed."""
-    classes = {slug: _voting_class(slug, name) for slug, name in
+    classes = {slug: voting_class(slug, name) for slug, name in
                (("labour", "Labour"), ("user", "User"), ("investor", "Investor"))}
     rules = rulebooks.rulebook_adopt_preset(actor=users["secretary"], preset="fairshares",
                                             effective_from=dt.date(2024, 1, 1),
@@ -215,7 +198,7 @@ def test_s1_the_fairshares_dual_test_through_a_ballot(users):
                    for j, (choice, n) in enumerate(votes.items())}
             for i, (slug, votes) in enumerate(plan.items())}
     special = {**ORDINARY, "title": "New rules", "resolution_type": "special"}
-    ballot = open_ballot(users, _meeting(rules, [special]))
+    ballot = open_ballot(actor=users["secretary"], meeting=_meeting(rules, [special]))
     for by_choice in made.values():
         for choice, members in by_choice.items():
             vote(ballot, members, choice)
@@ -233,7 +216,7 @@ def test_s1_the_fairshares_dual_test_through_a_ballot(users):
 def test_s2_somerset_class_weights_through_a_ballot(users):
     """S2: workers 3/1, users 20/60, investors 10/0, weighted 50/25/25: 68.75% for, passed,
     although only 33 of the 94 who voted were for."""
-    classes = {slug: _voting_class(slug, slug.title()) for slug in
+    classes = {slug: voting_class(slug, slug.title()) for slug in
                ("workers", "users", "investors")}
     rules = rulebooks.rulebook_adopt_preset(actor=users["secretary"], preset="somerset",
                                             effective_from=dt.date(2024, 1, 1),
@@ -244,7 +227,7 @@ def test_s2_somerset_class_weights_through_a_ballot(users):
                                         start=1000 * (i + 1) + 100 * j)
                    for j, (choice, n) in enumerate(votes.items())}
             for i, (slug, votes) in enumerate(plan.items())}
-    ballot = open_ballot(users, _meeting(rules, [ORDINARY]))
+    ballot = open_ballot(actor=users["secretary"], meeting=_meeting(rules, [ORDINARY]))
     for by_choice in made.values():
         for choice, members in by_choice.items():
             vote(ballot, members, choice)
@@ -263,7 +246,7 @@ def test_a_tie_for_the_last_seat_is_decided_by_a_recorded_lot(users, rules, comm
     for name in ("Ada", "Ben", "Cleo"):
         item.candidates.create(name=name, nominated_on=dt.date(2025, 2, 1))
     members = make_members(community, 5, emailed=0, start=100)
-    ballot = open_ballot(users, meeting)
+    ballot = open_ballot(actor=users["secretary"], meeting=meeting)
     vote(ballot, members[:2], ranking=("Ada",))
     vote(ballot, members[2:4], ranking=("Ben",))
     vote(ballot, members[4:], ranking=("Cleo",))
@@ -287,7 +270,7 @@ def test_the_rules_stv_setting_chooses_the_scottish_count(users, community):
     for name in ("Ada", "Ben", "Cleo"):
         meeting.items.get().candidates.create(name=name, nominated_on=dt.date(2025, 2, 1))
     members = make_members(community, 7, emailed=0, start=100)
-    ballot = open_ballot(users, meeting)
+    ballot = open_ballot(actor=users["secretary"], meeting=meeting)
     vote(ballot, members[:4], ranking=("Ada", "Cleo"))
     vote(ballot, members[4:], ranking=("Ben",))
     ballot = close_and_count(users, ballot)
@@ -305,7 +288,7 @@ def test_a_rulebook_with_an_unknown_stv_rule_is_refused(users):
 
 def test_the_ballot_stays_closed_and_counted_once_published(users, agm, community):
     members = make_members(community, 3, emailed=0, start=100)
-    ballot = open_ballot(users, agm)
+    ballot = open_ballot(actor=users["secretary"], meeting=agm)
     vote(ballot, members, "for", ("Ada", "Ben"))
     with pytest.raises(DomainError, match="not been counted"):
         counting.results_publish(actor=users["secretary"], ballot=ballot)
@@ -322,12 +305,12 @@ def test_rules_that_cannot_be_applied_are_reported_never_guessed(users, communit
     """Class weights for three classes, and a fourth class that votes too: the count says
     the rules cannot decide, and why, and the result can be published as such."""
     for slug in ("workers", "users", "investors"):
-        _voting_class(slug, slug.title())
+        voting_class(slug, slug.title())
     rules = rulebooks.rulebook_adopt_preset(actor=users["secretary"], preset="somerset",
                                             effective_from=dt.date(2024, 1, 1),
                                             adopted_by="Somerset Rules 2024")
     members = make_members(community, 3, emailed=0, start=100)
-    ballot = open_ballot(users, _meeting(rules, [ORDINARY]))
+    ballot = open_ballot(actor=users["secretary"], meeting=_meeting(rules, [ORDINARY]))
     vote(ballot, members, "for")
     ballot = close_and_count(users, ballot)
     counted = result(ballot, 1)

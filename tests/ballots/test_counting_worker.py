@@ -12,8 +12,8 @@ from ballots.models import Ballot, QuestionResult
 from ballots.services import ballots, counting
 from tests.meetings.test_notice_delivery import broker_down, wait_for
 
-from .conftest import make_members
-from .test_counting import open_ballot, vote
+from .conftest import make_members, open_ballot
+from .test_counting import vote
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -25,7 +25,7 @@ def counted(ballot) -> bool:
 def test_closing_queues_the_count_and_a_worker_makes_it(client, users, agm, community,
                                                         celery_worker_process):
     members = make_members(community, 5, emailed=0, start=100)
-    ballot = open_ballot(users, agm)
+    ballot = open_ballot(actor=users["secretary"], meeting=agm)
     vote(ballot, members[:3], "for", ("Ada", "Cleo"))
     vote(ballot, members[3:], "against", ("Ben",))
     client.force_login(users["secretary"])
@@ -42,7 +42,7 @@ def test_closing_queues_the_count_and_a_worker_makes_it(client, users, agm, comm
 def test_a_count_whose_task_was_lost_is_found_by_the_sweep(users, agm, community,
                                                             celery_worker_process):
     members = make_members(community, 4, emailed=0, start=100)
-    ballot = open_ballot(users, agm)
+    ballot = open_ballot(actor=users["secretary"], meeting=agm)
     vote(ballot, members, "for", ("Ben", "Ada"))
     with broker_down():
         ballots.ballot_close(actor=users["secretary"], ballot=ballot)  # the task did not go

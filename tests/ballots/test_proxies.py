@@ -8,13 +8,13 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from ballots.models import Channel, Contents, Elector, Participation, ProxyAppointment
+from ballots.models import Channel, Contents, Participation, ProxyAppointment
 from ballots.services import ballots, casting, proxies
 from ballots.services.casting import Answer, VoteRefused
 from ballots.services.proxies import ProxyRefused
 from tests.concurrency.helpers import run_together
 
-from .conftest import make_members
+from .conftest import elector, make_members
 from .test_casting import answers_for
 
 pytestmark = pytest.mark.django_db
@@ -30,8 +30,6 @@ def ballot(users, agm, community):
     return ballots.ballot_open(actor=users["secretary"], ballot=made)
 
 
-def elector(ballot, number):
-    return Elector.objects.get(ballot=ballot, member_number=number)
 
 
 def resolution(ballot):

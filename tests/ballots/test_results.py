@@ -2,7 +2,6 @@
 of the bundle with no access to the database."""
 
 import csv
-import datetime as dt
 import hashlib
 import io
 import json
@@ -14,7 +13,6 @@ import zipfile
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
-from django.utils import timezone
 
 from ballots.models import Elector
 from ballots.reports import scrutiny_report
@@ -24,7 +22,7 @@ from governance.models import AuditEvent
 from meetings.links import member_link_token
 from tests.conftest import ROOT
 
-from .conftest import make_members
+from .conftest import make_members, open_ballot
 
 pytestmark = pytest.mark.django_db
 
@@ -32,11 +30,7 @@ pytestmark = pytest.mark.django_db
 def counted_ballot(users, agm, community, *, spoilt: bool = False):
     """An AGM ballot: 10 members vote, one poll card is spoilt; closed and counted."""
     members = make_members(community, 10, emailed=10, start=100)
-    now = timezone.now()
-    ballot = ballots.ballot_for_meeting(actor=users["secretary"], meeting=agm,
-                                        opens_at=now - dt.timedelta(minutes=1),
-                                        closes_at=now + dt.timedelta(days=10))
-    ballot = ballots.ballot_open(actor=users["secretary"], ballot=ballot)
+    ballot = open_ballot(agm, actor=users["secretary"])
     resolution, election = ballot.questions.order_by("position")
     names = {o.label: o.pk for o in election.options.all()}
     plan = [("for", ("Ada", "Ben"))] * 6 + [("against", ("Cleo", "Ben"))] * 3 + \
@@ -245,13 +239,13 @@ def test_a_two_stage_resolution_is_pending_until_a_second_meeting_confirms_it(us
     from ballots.results import outcome_words
     from ballots.selectors import results_of
 
-    from .test_counting import _meeting, close_and_count, open_ballot, vote
+    from .test_counting import _meeting, close_and_count, vote
 
     members = make_members(community, 6, emailed=0, start=100)
     amalgamation = {"kind": "resolution", "title": "Amalgamation",
                     "resolution_type": "amalgamation",
                     "resolution_text": "That the society amalgamate with Valley Co-op."}
-    first = open_ballot(users, _meeting(rules, [amalgamation]))
+    first = open_ballot(actor=users["secretary"], meeting=_meeting(rules, [amalgamation]))
     vote(first, members[:5], "for")
     vote(first, members[5:], "against")
     first = close_and_count(users, first)
@@ -263,7 +257,7 @@ def test_a_two_stage_resolution_is_pending_until_a_second_meeting_confirms_it(us
     second_meeting = _meeting(rules, [{**amalgamation, "title": "Confirm the amalgamation",
                                        "confirms": first.meeting.items.get()}],
                               title="General Meeting to confirm")
-    second = open_ballot(users, second_meeting)
+    second = open_ballot(actor=users["secretary"], meeting=second_meeting)
     vote(second, members[:4], "for")
     second = close_and_count(users, second)
     (question,) = results_of(first)

@@ -10,7 +10,6 @@ import sys
 import pytest
 from django.conf import settings
 from django.db.models import Count
-from django.utils import timezone
 
 from ballots.models import BallotStatus, Contents, Elector, Participation
 from ballots.services import ballots, casting
@@ -19,7 +18,7 @@ from governance.models import AuditEvent
 from tests.concurrency.helpers import run_together
 from tests.conftest import ROOT
 
-from .conftest import make_members
+from .conftest import make_members, open_ballot
 from .test_casting import answers_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -45,18 +44,12 @@ def bulk_members(community, count: int) -> None:
                          paid_up=1, effective_on=m.admitted_on) for m in members)
 
 
-def open_ballot(users, agm):
-    now = timezone.now()
-    ballot = ballots.ballot_for_meeting(actor=users["secretary"], meeting=agm,
-                                        opens_at=now - dt.timedelta(minutes=1),
-                                        closes_at=now + dt.timedelta(days=10))
-    return ballots.ballot_open(actor=users["secretary"], ballot=ballot)
 
 
 def test_a_duplicate_cast_storm_leaves_one_vote_per_elector_per_question(users, agm,
                                                                          community):
     bulk_members(community, ELECTORS)
-    ballot = open_ballot(users, agm)
+    ballot = open_ballot(actor=users["secretary"], meeting=agm)
     assert ballot.electors_count == ELECTORS
     db = settings.DATABASES["default"]
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test",
@@ -81,7 +74,7 @@ def test_a_duplicate_cast_storm_leaves_one_vote_per_elector_per_question(users, 
 
 def test_a_cast_racing_the_close_never_lands_after_it(users, agm, community):
     make_members(community, 30, emailed=0, start=100)
-    ballot = open_ballot(users, agm)
+    ballot = open_ballot(actor=users["secretary"], meeting=agm)
     electors = list(Elector.objects.filter(ballot=ballot))
     answers = answers_for(ballot)
 

@@ -11,42 +11,27 @@ import re
 import pytest
 import time_machine
 from django.urls import reverse
-from django.utils import timezone
 
-from ballots.models import Contents, Elector, Participation, QuestionKind
-from ballots.services import ballots, casting, proxies
+from ballots.models import Contents, Participation, QuestionKind
+from ballots.services import casting, proxies
 from ballots.services.casting import Answer, VoteRefused
 from ballots.services.proxies import ProxyRefused
 from governance.models import AuditEvent
 from meetings.links import member_link_token
 from meetings.models import AgendaItem, Candidate
 from meetings.rules import Proxies
-from meetings.services import rulebooks
-from membership.models import Member, ShareClassVoting, StakeholderClassVoting
+from membership.models import Member
 from membership.services.register_import import register_import_apply
-from tests.factories import ShareClassFactory, StakeholderClassFactory
 
-from .conftest import make_members
+from .conftest import elector, make_members, open_ballot, rules_with, voting_class
 
 pytestmark = pytest.mark.django_db
 
 
-def rules_with(users, agm, **changes):
-    agm.rulebook = rulebooks.rulebook_adopt_preset(
-        actor=users["secretary"], preset="coop_society", effective_from=dt.date(2024, 6, 1),
-        adopted_by="Rules amended 2024", changes=changes)
-    agm.save()
 
 
-def open_ballot(agm):
-    now = timezone.now()
-    return ballots.ballot_open(actor=None, ballot=ballots.ballot_for_meeting(
-        actor=None, meeting=agm, opens_at=now - dt.timedelta(minutes=1),
-        closes_at=agm.starts_at - dt.timedelta(hours=1)))
 
 
-def elector(ballot, number):
-    return Elector.objects.get(ballot=ballot, member_number=number)
 
 
 def election(agm, *, position, method, seats, names):
@@ -62,16 +47,6 @@ def options(question) -> dict[str, int]:
     return {o.label: o.pk for o in question.options.all()}
 
 
-def staff_class():
-    """A second class that votes, with its own shares."""
-    shares = ShareClassFactory(code="staff-shares", name="Staff shares")
-    klass = StakeholderClassFactory(slug="staff", name="Staff")
-    klass.share_classes.add(shares)
-    ShareClassVoting.objects.create(share_class=shares, carries_votes=True,
-                                    effective_from=dt.date(2020, 1, 1))
-    StakeholderClassVoting.objects.create(stakeholder_class=klass, votes=True,
-                                          effective_from=dt.date(2020, 1, 1))
-    return klass
 
 
 def test_a_revocation_after_its_deadline_is_refused(users, agm, community):
@@ -151,7 +126,7 @@ def test_a_block_vote_takes_up_to_the_seats_each_candidate_once(client, users, a
 
 def test_a_class_question_is_refused_to_another_class_and_left_off_its_paper(
         client, users, agm, community):
-    staff = staff_class()
+    staff = voting_class("staff", "Staff")
     AgendaItem.objects.create(meeting=agm, position=3, kind="resolution",
                               title="Staff seat on the board", resolution_type="ordinary",
                               resolution_text="That staff elect one director.",
