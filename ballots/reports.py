@@ -40,6 +40,7 @@ from .models import (
 )
 from .results import OUTCOME_WORDS
 from .services.counting import count_seed, election_papers, resolution_votes
+from .services.electorate import electorate_fingerprint, roll_lines
 
 _shuffle = random.SystemRandom().shuffle
 
@@ -91,7 +92,7 @@ def scrutiny_report(ballot: Ballot) -> dict:
                 entry["stv"] = stv
         questions.append(entry)
     chain = audit_chain_verify()
-    roll_fingerprint = _roll_digest(ballot)
+    roll_fingerprint = electorate_fingerprint(ballot)
     report = {
         "ballot": {"id": ballot.pk, "title": ballot.title, "kind": ballot.kind,
                    "secret": ballot.secret, "record_date": ballot.record_date.isoformat(),
@@ -128,20 +129,6 @@ def scrutiny_report(ballot: Ballot) -> dict:
 
 def _iso(value: dt.datetime | None) -> str | None:
     return value.isoformat() if value else None
-
-
-def _roll_lines(ballot: Ballot):
-    rows = Elector.objects.filter(ballot=ballot).order_by("member_number").values_list(
-        "member_number", "class_slug", "weight")
-    for number, slug, weight in rows.iterator(chunk_size=5000):
-        yield f"{number},{slug},{weight}\n"
-
-
-def _roll_digest(ballot: Ballot) -> str:
-    digest = hashlib.sha256()
-    for line in _roll_lines(ballot):
-        digest.update(line.encode())
-    return digest.hexdigest()
 
 
 def recount_files(ballot: Ballot) -> dict[str, bytes]:
@@ -194,7 +181,7 @@ def scrutiny_bundle(ballot: Ballot) -> bytes:
         raise ValueError("the bundle is made once the ballot has closed")
     files = recount_files(ballot)
     files["report.json"] = json.dumps(scrutiny_report(ballot), indent=1).encode()
-    files["roll.csv"] = "".join(_roll_lines(ballot)).encode()
+    files["roll.csv"] = "".join(roll_lines(ballot)).encode()
     manifest = json.dumps({
         "ballot_id": ballot.pk, "title": ballot.title,
         "made_at": timezone.now().isoformat(),

@@ -54,12 +54,18 @@ def electorate_freeze(*, ballot: Ballot, voting_basis: str, share_vote_cap: int 
         return cursor.rowcount
 
 
-def electorate_fingerprint(ballot: Ballot) -> str:
-    """SHA-256 over the roll sorted by member number, one line per elector:
-    `member_number,class,weight`."""
-    digest = hashlib.sha256()
+def roll_lines(ballot: Ballot):
+    """The roll sorted by member number, one line per elector: `member_number,class,weight`
+    (the scrutineer's bundle holds exactly these lines as roll.csv)."""
     rows = Elector.objects.filter(ballot=ballot).order_by("member_number").values_list(
         "member_number", "class_slug", "weight")
     for number, slug, weight in rows.iterator(chunk_size=5000):
-        digest.update(f"{number},{slug},{weight}\n".encode())
+        yield f"{number},{slug},{weight}\n"
+
+
+def electorate_fingerprint(ballot: Ballot) -> str:
+    """SHA-256 over the roll's lines."""
+    digest = hashlib.sha256()
+    for line in roll_lines(ballot):
+        digest.update(line.encode())
     return digest.hexdigest()

@@ -60,9 +60,8 @@ def question_results(request, pk: int, question: int):
     found = selectors.question_of_ballot(ballot=ballot, pk=question)
     if found is None or not _visible(request, ballot):
         raise Http404
-    view = next(v for v in (question_view(q, selectors.class_names())
-                            for q in selectors.results_of(ballot))
-                if v["question"].pk == found.pk)
+    question = next(q for q in selectors.results_of(ballot) if q.pk == found.pk)
+    view = question_view(question, selectors.class_names())
     return render(request, "ballots/question_results.html", {"ballot": ballot, "view": view})
 
 
