@@ -1,6 +1,7 @@
 from django import forms
 
-from governance.forms import DATE
+from governance.forms import DATE, PlatformForm
+from governance.validators import INT_MAX, MAX_PEOPLE, MAX_SEATS
 from meetings.forms import PageForm, date_time
 
 from .models import QuestionKind
@@ -10,7 +11,7 @@ RESOLUTION_CHOICES = [("for", "For"), ("against", "Against"),
                       ("withheld", "Vote withheld (not counted as a vote)")]
 
 
-class BallotPaperForm(forms.Form):
+class BallotPaperForm(PlatformForm):
     """The ballot paper: one field for each question the voter may answer (a ranking is a
     number for each candidate). An unanswered question is left out of the vote."""
 
@@ -108,7 +109,7 @@ class BallotPaperForm(forms.Form):
         return rows
 
 
-class ReceiptForm(forms.Form):
+class ReceiptForm(PlatformForm):
     receipt = forms.CharField(label="Your receipt code", max_length=20,
                               help_text="Twelve letters and numbers, as 4-4-4.")
 
@@ -126,7 +127,7 @@ INSTRUCTION_CHOICES = [("discretion", "My proxy decides"), ("for", "For"),
                        ("against", "Against"), ("withheld", "Withhold my vote")]
 
 
-class ProxyForm(forms.Form):
+class ProxyForm(PlatformForm):
     """Appoint a proxy: who, and an instruction on each resolution."""
 
     holder = forms.ChoiceField(label="Who is your proxy?", widget=forms.RadioSelect,
@@ -150,22 +151,23 @@ class ProxyForm(forms.Form):
 
 
 class PaperProxyForm(ProxyForm):
-    member_number = forms.IntegerField(label="Member number", min_value=1)
+    member_number = forms.IntegerField(label="Member number", min_value=1, max_value=INT_MAX)
     field_order = ["member_number", "holder", "holder_name", "holder_email"]
 
 
-class RoomVoteForm(forms.Form):
-    member_number = forms.IntegerField(label="Member number", min_value=1)
+class RoomVoteForm(PlatformForm):
+    member_number = forms.IntegerField(label="Member number", min_value=1, max_value=INT_MAX)
     channel = forms.ChoiceField(label="Cast", widget=forms.RadioSelect, initial="room",
                                 choices=[("room", "In the room (a poll card)"),
                                          ("postal", "By post")])
 
 
-class ShowOfHandsForm(forms.Form):
+class ShowOfHandsForm(PlatformForm):
     question = forms.TypedChoiceField(label="Resolution", coerce=int)
-    votes_for = forms.IntegerField(label="For", min_value=0)
-    votes_against = forms.IntegerField(label="Against", min_value=0)
-    abstentions = forms.IntegerField(label="Abstentions", min_value=0, initial=0)
+    votes_for = forms.IntegerField(label="For", min_value=0, max_value=MAX_PEOPLE)
+    votes_against = forms.IntegerField(label="Against", min_value=0, max_value=MAX_PEOPLE)
+    abstentions = forms.IntegerField(label="Abstentions", min_value=0, max_value=MAX_PEOPLE,
+                                     initial=0)
 
     def __init__(self, *args, questions, **kwargs):
         kwargs.setdefault("auto_id", "hands_%s")
@@ -175,7 +177,7 @@ class ShowOfHandsForm(forms.Form):
                                            if q.kind == QuestionKind.RESOLUTION]
 
 
-class SpoiltPaperForm(forms.Form):
+class SpoiltPaperForm(PlatformForm):
     channel = forms.ChoiceField(label="The paper was", widget=forms.RadioSelect,
                                 initial="room", choices=[("room", "A poll card in the room"),
                                                          ("postal", "A postal paper")])
@@ -188,7 +190,7 @@ class SpoiltPaperForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
-class CastingVoteForm(forms.Form):
+class CastingVoteForm(PlatformForm):
     choice = forms.ChoiceField(label="The chair's casting vote", widget=forms.RadioSelect,
                                choices=[("for", "For"), ("against", "Against")])
 
@@ -221,6 +223,7 @@ class QuestionForm(PageForm):
     title = forms.CharField(label="Title of the question", max_length=200)
     text = forms.CharField(label="Full text of the resolution", required=False,
                            widget=forms.Textarea(attrs={"rows": 3}))
-    seats = forms.IntegerField(label="Seats (elections)", min_value=1, initial=1)
+    seats = forms.IntegerField(label="Seats (elections)", min_value=1, max_value=MAX_SEATS,
+                               initial=1)
     candidates = forms.CharField(label="Candidates (elections), one a line", required=False,
                                  widget=forms.Textarea(attrs={"rows": 4}))

@@ -5,12 +5,57 @@ from accounts.roles import APPOINTED_ROLES
 
 from .calendar import Nation
 from .models import AssetLock, LegalForm
+from .validators import (
+    EARLIEST_INCORPORATION,
+    MAX_MINIMUM_AGE,
+    MAX_PEOPLE,
+    DateBounds,
+    validate_line,
+    validate_lines,
+)
 
 # A date picker; the value is written the way <input type="date"> reads it.
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class OfficerAppointForm(forms.Form):
+def apply_input_rules(field: forms.Field) -> None:
+    """Text refuses hidden control characters (and line breaks unless it is a text area);
+    a date lies within the platform's bounds unless the field sets its own."""
+    if isinstance(field, forms.CharField):
+        if not any(v in (validate_line, validate_lines) for v in field.validators):
+            field.validators.append(validate_lines if isinstance(field.widget, forms.Textarea)
+                                    else validate_line)
+    elif isinstance(field, forms.DateField | forms.DateTimeField):
+        if not any(isinstance(v, DateBounds) for v in field.validators):
+            field.validators.append(DateBounds())
+    elif isinstance(field, forms.IntegerField) and not isinstance(field, forms.DecimalField):
+        # In words, with the thousands marked: "Enter 200 or less."
+        if field.max_value is not None:
+            field.error_messages["max_value"] = f"Enter {field.max_value:,} or less."
+        if field.min_value is not None:
+            field.error_messages["min_value"] = f"Enter {field.min_value:,} or more."
+
+
+class InputRules:
+    """Every form of the platform applies `apply_input_rules` to all its fields, including
+    those a form adds in its own __init__ (hence at validation time). A whole number's
+    range is set on each field (max_value): it depends on the column and on the law."""
+
+    def full_clean(self):
+        for field in self.fields.values():
+            apply_input_rules(field)
+        super().full_clean()
+
+
+class PlatformForm(InputRules, forms.Form):
+    pass
+
+
+class PlatformModelForm(InputRules, forms.ModelForm):
+    pass
+
+
+class OfficerAppointForm(PlatformForm):
     full_name = forms.CharField(label="Full name", max_length=200)
     email = forms.EmailField(label="Email address",
                              help_text="A new officer is sent a link to set a password.")
@@ -23,12 +68,12 @@ class OfficerAppointForm(forms.Form):
                                  widget=DATE)
 
 
-class OfficerRetireForm(forms.Form):
+class OfficerRetireForm(PlatformForm):
     ended_on = forms.DateField(label="Date the appointment ended", initial=timezone.localdate,
                                widget=DATE)
 
 
-class OrganisationForm(forms.Form):
+class OrganisationForm(PlatformForm):
     name = forms.CharField(label="Registered name", max_length=200)
     legal_form = forms.ChoiceField(label="Legal form", choices=LegalForm.choices)
     nation = forms.ChoiceField(label="Registered in", choices=Nation.choices,
@@ -39,17 +84,18 @@ class OrganisationForm(forms.Form):
     registered_office = forms.CharField(label="Registered office", required=False,
                                         widget=forms.Textarea(attrs={"rows": 3}))
     incorporated_on = forms.DateField(label="Date of registration or incorporation",
-                                      required=False,
-                                      widget=DATE)
+                                      required=False, widget=DATE, validators=[
+                                          DateBounds(EARLIEST_INCORPORATION, future=False)])
     asset_lock = forms.ChoiceField(label="Asset lock", choices=AssetLock.choices)
     minimum_age = forms.IntegerField(label="Minimum age for membership", min_value=0,
-                                     required=False, help_text="Only where the rules set one.")
+                                     max_value=MAX_MINIMUM_AGE, required=False,
+                                     help_text="Only where the rules set one.")
     membership_ends_below_minimum = forms.BooleanField(
         label="Membership ends when a holding falls below the minimum", required=False)
     spun_out_of = forms.CharField(label="Spun out of (public service mutuals)",
                                   max_length=200, required=False)
     spun_out_on = forms.DateField(label="Date of the spin-out", required=False,
-                                  widget=DATE)
+                                  widget=DATE, validators=[DateBounds(future=False)])
     note = forms.CharField(label="Why the change (minute or resolution)", max_length=200,
                            required=False)
 
@@ -67,7 +113,7 @@ RECIPIENT_KINDS = [("", "Not an asset-locked body"), ("cic", "A community intere
                    ("rsl_locked", "A registered social landlord with an equivalent lock")]
 
 
-class DividendForm(forms.Form):
+class DividendForm(PlatformForm):
     amount = money("Total dividend proposed (£)")
     declared_on = forms.DateField(label="Date it would be declared", widget=DATE,
                                   initial=timezone.localdate)
@@ -83,7 +129,7 @@ class DividendForm(forms.Form):
                               "1 October 2014", required=False)
 
 
-class InterestForm(forms.Form):
+class InterestForm(PlatformForm):
     rate = forms.DecimalField(label="Rate proposed (% a year)", min_value=0, max_digits=6,
                               decimal_places=3)
     performance_related = forms.BooleanField(label="Performance-related interest on a loan",
@@ -98,7 +144,7 @@ class InterestForm(forms.Form):
                                    max_digits=6, decimal_places=3, required=False)
 
 
-class AssetTransferForm(forms.Form):
+class AssetTransferForm(PlatformForm):
     description = forms.CharField(label="What is transferred", max_length=300)
     market_value = money("Market value (£)")
     consideration = money("Price to be paid (£)")
@@ -117,7 +163,7 @@ class AssetTransferForm(forms.Form):
                                            required=False)
 
 
-class AmendmentForm(forms.Form):
+class AmendmentForm(PlatformForm):
     description = forms.CharField(label="The amendment", widget=forms.Textarea(
         attrs={"rows": 3}))
     clauses = forms.MultipleChoiceField(
@@ -126,12 +172,12 @@ class AmendmentForm(forms.Form):
             ("objects", "The objects"), ("dissolution", "Dissolution"),
             ("entrenched", "An entrenched clause")])
     votes_for = forms.IntegerField(label="Members who agreed (for an entrenched clause)",
-                                   min_value=0, required=False)
+                                   min_value=0, max_value=MAX_PEOPLE, required=False)
     eligible = forms.IntegerField(label="Members entitled to vote", min_value=0,
-                                  required=False)
+                                  max_value=MAX_PEOPLE, required=False)
 
 
-class DissolutionForm(forms.Form):
+class DissolutionForm(PlatformForm):
     to_members = money("To be paid to members (£)")
     paid_up_value = money("Paid-up value of members' shares (£)")
     residual = money("What remains after that (£)", initial=0, required=False)
@@ -141,7 +187,7 @@ class DissolutionForm(forms.Form):
                                                 choices=RECIPIENT_KINDS, required=False)
 
 
-class ConversionForm(forms.Form):
+class ConversionForm(PlatformForm):
     into = forms.ChoiceField(label="Into", widget=forms.RadioSelect, choices=[
         ("company", "An ordinary company"), ("cic", "A community interest company"),
         ("cbs_locked", "A CBS with the statutory asset lock"), ("charity", "A charity"),

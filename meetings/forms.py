@@ -2,8 +2,9 @@ from django import forms
 from django.utils import timezone
 
 from governance.calendar import Nation
-from governance.forms import DATE
+from governance.forms import DATE, PlatformForm
 from governance.models import LegalForm
+from governance.validators import INT_MAX, MAX_DEADLINE_HOURS, MAX_NOTICE_DAYS, MAX_SEATS
 from membership.models import StakeholderClass
 
 from .models import (
@@ -24,7 +25,7 @@ DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_FORMAT)
 
 
-class PageForm(forms.Form):
+class PageForm(PlatformForm):
     """Several forms share the meeting console: each gets its own element ids
     (`id_prefix`, and the item's number for a form repeated for each agenda item)."""
 
@@ -83,7 +84,8 @@ class ItemForm(PageForm):
                                         + ResolutionType.choices)
     resolution_text = forms.CharField(label="Full text of the resolution", required=False,
                                       widget=forms.Textarea(attrs={"rows": 4}))
-    seats = forms.IntegerField(label="Seats to fill (elections)", min_value=1, required=False)
+    seats = forms.IntegerField(label="Seats to fill (elections)", min_value=1,
+                               max_value=MAX_SEATS, required=False)
     election_method = forms.ChoiceField(label="How the votes are counted (elections)",
                                         required=False,
                                         choices=[("", "Not an election")]
@@ -116,7 +118,7 @@ class CandidateForm(PageForm):
 
     name = forms.CharField(label="Candidate's name", max_length=200)
     member_number = forms.IntegerField(label="Their member number", min_value=1,
-                                       required=False)
+                                       max_value=INT_MAX, required=False)
     statement = forms.CharField(label="Their statement", required=False,
                                 widget=forms.Textarea(attrs={"rows": 3}))
     nominated_on = forms.DateField(label="Date nominated", widget=DATE,
@@ -148,7 +150,7 @@ class NoticeForm(PageForm):
 class ShortNoticeForm(PageForm):
     id_prefix = "consent"
 
-    member_number = forms.IntegerField(label="Member number", min_value=1)
+    member_number = forms.IntegerField(label="Member number", min_value=1, max_value=INT_MAX)
     consented_on = forms.DateField(label="Date they agreed", widget=DATE,
                                    initial=timezone.localdate)
     how = forms.CharField(label="How they agreed", max_length=200,
@@ -158,7 +160,7 @@ class ShortNoticeForm(PageForm):
 class AttendanceForm(PageForm):
     id_prefix = "attendance"
 
-    member_number = forms.IntegerField(label="Member number", min_value=1)
+    member_number = forms.IntegerField(label="Member number", min_value=1, max_value=INT_MAX)
     mode = forms.ChoiceField(label="Attending", choices=AttendanceMode.choices,
                              widget=forms.RadioSelect, initial=AttendanceMode.IN_PERSON)
     proxy_name = forms.CharField(label="Name of the proxy or representative", required=False,
@@ -204,12 +206,12 @@ class PlanForm(PageForm):
     notice_sent = date_time("When the notice is sent")
     meeting = date_time("When the meeting would start")
     clear_days = forms.IntegerField(label="Clear days' notice the rules require", min_value=0,
-                                    required=False,
+                                    max_value=MAX_NOTICE_DAYS, required=False,
                                     help_text="Empty: 14, the company minimum and the model "
                                               "rules' figure.")
     proxy_deadline_hours = forms.IntegerField(label="Proxy appointments due this many "
                                                     "working hours before", min_value=0,
-                                              required=False)
+                                              max_value=MAX_DEADLINE_HOURS, required=False)
     first_meeting = forms.DateField(label="First meeting of a two-stage resolution",
                                     widget=DATE, required=False)
 
@@ -226,7 +228,8 @@ class RulebookPresetForm(PageForm):
                                  help_text="The resolution or minute (and for a society the "
                                            "FCA's registration).")
     notice_clear_days = forms.IntegerField(label="Clear days' notice of general meetings",
-                                           min_value=0, required=False,
+                                           min_value=0, max_value=MAX_NOTICE_DAYS,
+                                           required=False,
                                            help_text="Empty: as the preset says.")
     casting_vote = forms.ChoiceField(label="The chair's casting vote", required=False,
                                      choices=[("", "As the preset says"), ("none", "None"),
@@ -243,7 +246,7 @@ class ReservedSeatsForm(PageForm):
 
     stakeholder_class = forms.ModelChoiceField(label="Class",
                                                queryset=StakeholderClass.objects.all())
-    seats = forms.IntegerField(label="Seats reserved", min_value=0)
+    seats = forms.IntegerField(label="Seats reserved", min_value=0, max_value=MAX_SEATS)
     clause = forms.CharField(label="Rule", max_length=200, required=False)
 
 

@@ -1,7 +1,14 @@
 from django import forms
 from django.utils import timezone
 
-from governance.forms import DATE
+from governance.forms import DATE, PlatformForm, PlatformModelForm
+from governance.validators import (
+    BIGINT_MAX,
+    INT_MAX,
+    MAX_NOTICE_DAYS,
+    MAX_NOTICE_MONTHS,
+    DateBounds,
+)
 
 from .models import (
     CessationReason,
@@ -15,7 +22,7 @@ from .models import (
 from .selectors import STATUSES
 
 
-class ApplicationForm(forms.Form):
+class ApplicationForm(PlatformForm):
     kind = forms.ChoiceField(label="Are you applying as", choices=MemberKind.choices,
                              initial=MemberKind.PERSON, widget=forms.RadioSelect)
     full_name = forms.CharField(label="Full name", max_length=200,
@@ -38,13 +45,15 @@ class ApplicationForm(forms.Form):
                              "it, and send notices of meetings here.",
                              widget=forms.EmailInput(attrs={"autocomplete": "email"}))
     date_of_birth = forms.DateField(label="Date of birth", required=False, widget=DATE,
+                                    validators=[DateBounds(future=False)],
                                     help_text="Needed because the rules set a minimum age.")
     stakeholder_class = forms.ModelChoiceField(
         label="Which class of member are you?", queryset=StakeholderClass.objects.all(),
         empty_label=None, widget=forms.RadioSelect)
     share_class = forms.ModelChoiceField(label="Shares", queryset=ShareClass.objects.all(),
                                          empty_label=None)
-    shares = forms.IntegerField(label="Number of shares", min_value=1, initial=1)
+    shares = forms.IntegerField(label="Number of shares", min_value=1, max_value=INT_MAX,
+                                initial=1)
     rules_accepted = forms.BooleanField(label="I have read the rules and agree to them")
     data_use_accepted = forms.BooleanField(
         label="I agree that my name, address and holding go in the register of members, "
@@ -82,10 +91,11 @@ class ApplicationForm(forms.Form):
         return data
 
 
-class MoreSharesForm(forms.Form):
+class MoreSharesForm(PlatformForm):
     share_class = forms.ModelChoiceField(label="Shares", queryset=ShareClass.objects.none(),
                                          empty_label=None)
-    shares = forms.IntegerField(label="Number of shares to buy", min_value=1)
+    shares = forms.IntegerField(label="Number of shares to buy", min_value=1,
+                                max_value=INT_MAX)
     risk_accepted = forms.BooleanField(
         label="I understand that I could lose the money I pay for shares")
 
@@ -96,10 +106,11 @@ class MoreSharesForm(forms.Form):
             lambda c: f"{c.name} (£{c.par_value} each)")
 
 
-class WithdrawalForm(forms.Form):
+class WithdrawalForm(PlatformForm):
     share_class = forms.ModelChoiceField(label="Shares", queryset=ShareClass.objects.none(),
                                          empty_label=None)
-    shares = forms.IntegerField(label="Number of shares to withdraw", min_value=1)
+    shares = forms.IntegerField(label="Number of shares to withdraw", min_value=1,
+                                max_value=INT_MAX)
 
     def __init__(self, *args, member, **kwargs):
         super().__init__(*args, **kwargs)
@@ -108,7 +119,7 @@ class WithdrawalForm(forms.Form):
         self.fields["share_class"].label_from_instance = lambda c: c.name
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(PlatformForm):
     decision = forms.ChoiceField(label="The board's decision", widget=forms.RadioSelect,
                                  choices=[("approve", "Approve"), ("reject", "Reject")])
     decided_on = forms.DateField(label="Date of the decision", widget=DATE,
@@ -119,7 +130,7 @@ class DecisionForm(forms.Form):
                              widget=forms.Textarea(attrs={"rows": 2}),
                              help_text="Only for a rejection; the applicant is told it.")
     refund_amount = forms.DecimalField(label="Refund (£)", required=False, min_value=0,
-                                       decimal_places=2,
+                                       max_digits=14, decimal_places=2,
                                        help_text="Only if money was received.")
     registered_society_confirmed = forms.BooleanField(
         label="The board has checked the FCA's mutuals register: the applicant is a "
@@ -137,23 +148,24 @@ class DecisionForm(forms.Form):
         return data
 
 
-class PaymentForm(forms.Form):
+class PaymentForm(PlatformForm):
     method = forms.ChoiceField(label="How was it paid?", choices=PaymentMethod.choices,
                                widget=forms.RadioSelect)
     reference = forms.CharField(label="Reference", max_length=100,
                                 help_text="Bank reference, cheque number, receipt number or "
                                           "card payment reference.")
-    amount = forms.DecimalField(label="Amount received (£)", min_value=0, decimal_places=2)
+    amount = forms.DecimalField(label="Amount received (£)", min_value=0, max_digits=14,
+                                decimal_places=2)
     received_on = forms.DateField(label="Date received", widget=DATE,
                                   initial=timezone.localdate)
 
 
-class AllotForm(forms.Form):
+class AllotForm(PlatformForm):
     allotted_on = forms.DateField(label="Date of allotment", widget=DATE,
                                   initial=timezone.localdate)
 
 
-class PayDueForm(forms.Form):
+class PayDueForm(PlatformForm):
     paid_on = forms.DateField(label="Payment date", widget=DATE, initial=timezone.localdate)
     solvency_confirmed = forms.BooleanField(
         label="The board has confirmed that the society can pay its debts now and for a "
@@ -164,23 +176,23 @@ class PayDueForm(forms.Form):
                              choices=WithdrawalBatch.Mode.choices,
                              initial=WithdrawalBatch.Mode.IN_TURN)
     limit = forms.DecimalField(label="Pay no more than (£)", required=False, min_value=0,
-                               decimal_places=2,
+                               max_digits=14, decimal_places=2,
                                help_text="Leave empty to pay every due withdrawal in full. "
                                          "Pro rata needs the sum the board will pay.")
 
 
-class WithdrawalCancelForm(forms.Form):
+class WithdrawalCancelForm(PlatformForm):
     note = forms.CharField(label="Why is the request cancelled?", max_length=300)
 
 
-class SuspensionForm(forms.Form):
+class SuspensionForm(PlatformForm):
     withdrawals_suspended = forms.BooleanField(label="Suspend withdrawals of share capital",
                                                required=False)
     minute_reference = forms.CharField(label="Minute reference of the board's decision",
                                        max_length=100)
 
 
-class CeaseForm(forms.Form):
+class CeaseForm(PlatformForm):
     reason = forms.ChoiceField(label="Why does the membership end?", widget=forms.RadioSelect,
                                choices=[(c.value, c.label) for c in CessationReason
                                         if c not in (CessationReason.WITHDREW_ALL,
@@ -192,7 +204,7 @@ class CeaseForm(forms.Form):
                            help_text="For an expulsion: the meeting and minute reference.")
 
 
-class ClassChangeForm(forms.Form):
+class ClassChangeForm(PlatformForm):
     stakeholder_class = forms.ModelChoiceField(label="New class",
                                                queryset=StakeholderClass.objects.all(),
                                                empty_label=None)
@@ -200,7 +212,7 @@ class ClassChangeForm(forms.Form):
                                  initial=timezone.localdate)
 
 
-class RegisterFilterForm(forms.Form):
+class RegisterFilterForm(PlatformForm):
     on = forms.DateField(label="As at", widget=DATE, required=False)
     stakeholder_class = forms.ModelChoiceField(label="Class", required=False,
                                                queryset=StakeholderClass.objects.all(),
@@ -216,7 +228,8 @@ class RegisterFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         if not search_email:
             self.fields["q"].label = "Name or member number"
-    after = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=0)
+    after = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=0,
+                               max_value=INT_MAX)
 
     def clean_status(self):
         return self.cleaned_data.get("status") or "current"
@@ -231,7 +244,7 @@ class RegisterFilterForm(forms.Form):
         return data
 
 
-class ImportForm(forms.Form):
+class ImportForm(PlatformForm):
     file = forms.FileField(label="Register file (CSV or .xlsx)",
                            help_text="Columns: member_number, full_name, address, "
                                      "stakeholder_class, admitted_on, and optionally email, "
@@ -241,7 +254,7 @@ class ImportForm(forms.Form):
                                      "this is a dry run)", required=False)
 
 
-class InspectionForm(forms.ModelForm):
+class InspectionForm(PlatformModelForm):
     class Meta:
         model = InspectionRequest
         fields = ["requester_name", "requester_address", "is_member", "purpose", "disclosure",
@@ -257,7 +270,7 @@ class InspectionForm(forms.ModelForm):
                    "disclosure": forms.Textarea(attrs={"rows": 2})}
 
 
-class InspectionCloseForm(forms.Form):
+class InspectionCloseForm(PlatformForm):
     status = forms.ChoiceField(label="Outcome", widget=forms.RadioSelect, choices=[
         (InspectionRequest.Status.COMPLIED, "Complied with"),
         (InspectionRequest.Status.REFUSED, "Refused: application made to court")])
@@ -265,15 +278,16 @@ class InspectionCloseForm(forms.Form):
     note = forms.CharField(label="Note", required=False, max_length=500)
 
 
-class TransferForm(forms.Form):
+class TransferForm(PlatformForm):
     to_member_number = forms.IntegerField(label="Member number of the person receiving them",
-                                          min_value=1)
+                                          min_value=1, max_value=INT_MAX)
     share_class = forms.ModelChoiceField(label="Shares", queryset=ShareClass.objects.none(),
                                          empty_label=None)
-    shares = forms.IntegerField(label="Number of shares", min_value=1)
+    shares = forms.IntegerField(label="Number of shares", min_value=1, max_value=INT_MAX)
     transferred_on = forms.DateField(label="Date of the transfer", widget=DATE,
                                      initial=timezone.localdate)
-    consideration = forms.DecimalField(label="Price paid (£)", min_value=0, decimal_places=2,
+    consideration = forms.DecimalField(label="Price paid (£)", min_value=0, max_digits=14,
+                                       decimal_places=2,
                                        initial=0, help_text="Usually par, as the rules say.")
     minute_reference = forms.CharField(
         label="Minute reference of the board's approval", max_length=100, required=False,
@@ -285,19 +299,19 @@ class TransferForm(forms.Form):
             holdings__member=member, holdings__shares__gt=0, transferable=True)
 
 
-class ReverseForm(forms.Form):
-    entry = forms.IntegerField(widget=forms.HiddenInput)
+class ReverseForm(PlatformForm):
+    entry = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=BIGINT_MAX)
     reason = forms.CharField(label="Why is this entry wrong?", max_length=300)
 
 
-class ConfirmSocietyForm(forms.Form):
+class ConfirmSocietyForm(PlatformForm):
     registration_number = forms.CharField(label="Society registration number", max_length=40)
     confirmed_on = forms.DateField(label="Date of the board's decision", widget=DATE,
                                    initial=timezone.localdate)
     minute_reference = forms.CharField(label="Minute reference", max_length=100)
 
 
-class RepresentativeForm(forms.Form):
+class RepresentativeForm(PlatformForm):
     full_name = forms.CharField(label="Representative's name", max_length=200)
     email = forms.EmailField(label="Email address they sign in with",
                              help_text="An account with this address votes for the "
@@ -308,32 +322,32 @@ class RepresentativeForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
-class LeftEligibilityForm(forms.Form):
+class LeftEligibilityForm(PlatformForm):
     left_on = forms.DateField(label="Date they stopped being eligible", widget=DATE,
                               initial=timezone.localdate)
     reason = forms.CharField(label="What happened", max_length=200, initial="left employment")
 
 
-class BuyBackForm(forms.Form):
+class BuyBackForm(PlatformForm):
     bought_back_on = forms.DateField(label="Date of the buy-back", widget=DATE,
                                      initial=timezone.localdate)
     price_per_share = forms.DecimalField(label="Price per share (£)", min_value=0,
-                                         decimal_places=2,
+                                         max_digits=12, decimal_places=2,
                                          help_text="No more than the paid-up value.")
     minute_reference = forms.CharField(label="Minute reference of the board's decision",
                                        max_length=100)
 
 
-class SaleTransferForm(forms.Form):
+class SaleTransferForm(PlatformForm):
     to_member_number = forms.IntegerField(label="Member number of the person buying them",
-                                          min_value=1)
+                                          min_value=1, max_value=INT_MAX)
     transferred_on = forms.DateField(label="Date of the transfer", widget=DATE,
                                      initial=timezone.localdate)
     minute_reference = forms.CharField(label="Minute reference of the board's approval",
                                        max_length=100)
 
 
-class InviteForm(forms.Form):
+class InviteForm(PlatformForm):
     everyone = forms.BooleanField(label="Invite every member who has no login", required=False)
     members = forms.ModelMultipleChoiceField(
         label="Or choose members", required=False, queryset=None,
@@ -353,26 +367,29 @@ class InviteForm(forms.Form):
         return data
 
 
-class ShareClassForm(forms.Form):
+class ShareClassForm(PlatformForm):
     name = forms.CharField(label="Name", max_length=80,
                            help_text="For example “Ordinary £1 shares”.")
     code = forms.SlugField(label="Short code", max_length=20, required=False,
                            help_text="Letters, numbers and hyphens; made from the name if "
                                      "left empty. Fixed once shares are issued.")
     par_value = forms.DecimalField(label="Par value of one share (£)", min_value=0,
-                                   decimal_places=2, initial=1,
+                                   max_digits=12, decimal_places=2, initial=1,
                                    help_text="Fixed once shares are issued.")
-    min_holding = forms.IntegerField(label="Minimum holding (shares)", min_value=1, initial=1)
+    min_holding = forms.IntegerField(label="Minimum holding (shares)", min_value=1,
+                                     max_value=INT_MAX, initial=1)
     max_holding = forms.IntegerField(label="Maximum holding (shares)", min_value=1,
-                                     required=False,
+                                     max_value=INT_MAX, required=False,
                                      help_text="1 means one share per member. Empty: no "
                                                "limit in the rules (the £100,000 limit on "
                                                "withdrawable shares still applies).")
     withdrawable = forms.BooleanField(label="Withdrawable (registered societies)",
                                       required=False)
     withdrawal_notice_months = forms.IntegerField(label="Withdrawal notice (months)",
-                                                  min_value=0, initial=3)
-    withdrawal_notice_days = forms.IntegerField(label="and days", min_value=0, initial=0)
+                                                  min_value=0, max_value=MAX_NOTICE_MONTHS,
+                                                  initial=3)
+    withdrawal_notice_days = forms.IntegerField(label="and days", min_value=0,
+                                                max_value=MAX_NOTICE_DAYS, initial=0)
     transferable = forms.BooleanField(label="Transferable", required=False)
     transfer_needs_board_approval = forms.BooleanField(
         label="Each transfer needs the board's approval", required=False)
@@ -380,10 +397,11 @@ class ShareClassForm(forms.Form):
                                               required=False)
     sale_notice_days = forms.IntegerField(
         label="Days' notice to sell when a member stops being eligible", min_value=1,
-        required=False, help_text="For example 21 for staff shares that must be sold on "
-                                  "leaving employment. Empty: no such rule.")
+        max_value=MAX_NOTICE_DAYS, required=False,
+        help_text="For example 21 for staff shares that must be sold on leaving employment. "
+                  "Empty: no such rule.")
     max_interest_rate = forms.DecimalField(label="Interest cap (% a year)", min_value=0,
-                                           decimal_places=2, required=False)
+                                           max_digits=5, decimal_places=2, required=False)
     carries_votes = forms.BooleanField(label="The shares carry votes", required=False,
                                        help_text="Counts where the rules give one vote per "
                                                  "share.")
@@ -399,7 +417,7 @@ class ShareClassForm(forms.Form):
                 del self.fields[name]
 
 
-class StakeholderClassForm(forms.Form):
+class StakeholderClassForm(PlatformForm):
     name = forms.CharField(label="Name", max_length=80)
     eligibility = forms.CharField(label="Who may join", widget=forms.Textarea(attrs={"rows": 2}),
                                   help_text="As the rules say, for example “permanent members "
@@ -421,7 +439,7 @@ class StakeholderClassForm(forms.Form):
                 del self.fields[name]
 
 
-class VotingChangeForm(forms.Form):
+class VotingChangeForm(PlatformForm):
     value = forms.TypedChoiceField(label="From that date", widget=forms.RadioSelect,
                                    coerce=lambda v: v == "yes",
                                    choices=[("yes", "Votes"), ("no", "No votes")])
@@ -432,15 +450,15 @@ class VotingChangeForm(forms.Form):
                                        max_length=100)
 
 
-class WriteDownForm(forms.Form):
+class WriteDownForm(PlatformForm):
     value_per_share = forms.DecimalField(label="Value of one share from that date (£)",
-                                         min_value=0, decimal_places=2)
+                                         min_value=0, max_digits=12, decimal_places=2)
     resolved_on = forms.DateField(label="Date of the board's resolution", widget=DATE,
                                   initial=timezone.localdate)
     minute_reference = forms.CharField(label="Minute reference", max_length=100)
 
 
-class EmailConsentForm(forms.Form):
+class EmailConsentForm(PlatformForm):
     email = forms.EmailField(label="Send notices by email to",
                              help_text="Notices of meetings, ballots and the accounts. You "
                                        "can go back to post at any time.")
