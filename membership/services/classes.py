@@ -14,6 +14,7 @@ from governance.formatting import money
 from governance.selectors import organisation_get
 from governance.services import audit_record
 from governance.transactions import atomic
+from governance.validators import INT_MAX, MAX_NOTICE_DAYS, MAX_NOTICE_MONTHS, int_problem
 
 from ..models import (
     ShareClass,
@@ -30,6 +31,12 @@ SHARE_CLASS_FIELDS = ("name", "code", "par_value", "min_holding", "max_holding",
                       "transfer_needs_board_approval", "transfer_at_par_only",
                       "sale_notice_days")
 FIXED_ONCE_ISSUED = ("par_value", "code")
+# The same ranges as the share class form's fields (and within the columns).
+SHARE_CLASS_LIMITS = {"min_holding": INT_MAX, "max_holding": INT_MAX,
+                      "withdrawal_notice_months": MAX_NOTICE_MONTHS,
+                      "withdrawal_notice_days": MAX_NOTICE_DAYS,
+                      "sale_notice_days": MAX_NOTICE_DAYS}
+PAR_MAX = Decimal("9999999999.99")  # DecimalField(max_digits=12, decimal_places=2)
 
 
 def _unique(model, field: str, value: str, instance=None, label: str = "name") -> None:
@@ -46,8 +53,17 @@ def _check_share_class(share_class: ShareClass) -> None:
         raise DomainError("Enter a name for the shares.", field="name")
     if share_class.par_value is None or share_class.par_value <= 0:
         raise DomainError("The par value must be more than £0.", field="par_value")
+    if share_class.par_value > PAR_MAX:
+        raise DomainError(f"The par value cannot be above {money(PAR_MAX)}.", field="par_value")
     if share_class.min_holding < 1:
         raise DomainError("A member must hold at least one share.", field="min_holding")
+    for name, highest in SHARE_CLASS_LIMITS.items():
+        value = getattr(share_class, name)
+        problem = value is not None and int_problem(value, lowest=0, highest=highest)
+        if problem:
+            raise DomainError(f"{name.replace('_', ' ').capitalize()}: {problem}", field=name)
+    if share_class.max_interest_rate is not None and share_class.max_interest_rate >= 1000:
+        raise DomainError("The interest cap must be below 1,000%.", field="max_interest_rate")
     if share_class.max_holding is not None and share_class.max_holding < share_class.min_holding:
         raise DomainError(f"The maximum holding cannot be below the minimum "
                           f"({share_class.min_holding:,}).", field="max_holding")

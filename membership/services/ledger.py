@@ -22,6 +22,7 @@ from governance.formatting import long_date, money
 from governance.selectors import organisation_get
 from governance.services import audit_record
 from governance.transactions import atomic
+from governance.validators import INT_MAX, MONEY_MAX
 
 from ..exceptions import HoldingLimitExceeded, NotEligible, WrongState
 from ..models import (
@@ -186,6 +187,9 @@ def check_allotment_limits(*, member: Member | None, share_class: ShareClass, sh
         at_date, _low, highest = holding_range(member, share_class, on)
     else:
         at_date = highest = 0
+    if highest + shares > INT_MAX or (highest + shares) * share_class.par_value > MONEY_MAX:
+        # Beyond what the register's columns hold (and any plausible holding).
+        raise HoldingLimitExceeded(f"One member cannot hold that many {share_class.name}.")
     if at_date + shares < share_class.min_holding:
         raise HoldingLimitExceeded(
             f"The minimum holding of {share_class.name} is {share_class.min_holding:,} "

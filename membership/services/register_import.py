@@ -9,12 +9,15 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
@@ -23,6 +26,7 @@ from governance.exceptions import DomainError
 from governance.selectors import organisation_get
 from governance.services import audit_record, audit_record_many
 from governance.transactions import atomic
+from governance.validators import INT_MAX, date_problem, text_problem
 
 from ..models import (
     CessationReason,
@@ -42,6 +46,10 @@ REQUIRED = ["member_number", "full_name", "address", "stakeholder_class", "admit
 OPTIONAL = ["email", "date_of_birth", "share_class", "shares", "ceased_on", "kind",
             "society_registration_number"]
 MAX_ROWS = 200_000
+# The text columns: whether they may hold several lines, and the longest value the
+# register keeps.
+TEXT_COLUMNS = {"full_name": (False, 200), "address": (True, None), "email": (False, 254),
+                "society_registration_number": (False, 40)}
 
 
 @dataclass
@@ -117,6 +125,11 @@ def _date(value: str) -> dt.date:
     raise ValueError(f"“{value}” is not a date (use YYYY-MM-DD or DD/MM/YYYY)")
 
 
+def _whole_number(text: str) -> int | None:
+    """A whole number written with the digits 0-9 (not "²" or "1e3"), or None."""
+    return int(text) if re.fullmatch(r"[0-9]{1,12}", text) else None
+
+
 class _Lookups:
     """Classes by slug, code or name (any case), loaded once rather than once per row."""
 
@@ -154,9 +167,9 @@ def register_import_check(*, name: str, content: bytes,
     organisation = organisation_get()
     lookups = _Lookups()
     today = timezone.localdate()
+    numbers = [_whole_number(str(r.get("member_number") or "").strip()) for _, r in rows]
     existing = {m.member_number: m for m in Member.objects.filter(
-        member_number__in=[int(r["member_number"]) for _, r in rows
-                           if str(r.get("member_number", "")).strip().isdigit()])}
+        member_number__in=[n for n in numbers if n is not None and n <= INT_MAX])}
     seen_numbers: dict[int, int] = {}
     for index, (line, raw) in enumerate(rows):
         if progress is not None and index % 2000 == 0:
@@ -167,9 +180,10 @@ def register_import_check(*, name: str, content: bytes,
 
         problems = []
         number_text = value("member_number")
-        number = int(number_text) if number_text.isdigit() and int(number_text) > 0 else None
-        if number is None:
-            problems.append("member number must be a whole number above 0")
+        number = _whole_number(number_text)
+        if number is None or not 0 < number <= INT_MAX:
+            number = None
+            problems.append(f"member number must be a whole number from 1 to {INT_MAX:,}")
         elif number in seen_numbers:
             problems.append(f"member number {number} is also on line {seen_numbers[number]}")
         else:
@@ -177,6 +191,17 @@ def register_import_check(*, name: str, content: bytes,
         for key in ("full_name", "address"):
             if not value(key):
                 problems.append(f"{key.replace('_', ' ')} is empty")
+        for key, (multiline, longest) in TEXT_COLUMNS.items():
+            problem = text_problem(value(key), multiline=multiline)
+            if problem:
+                problems.append(f"{key.replace('_', ' ')}: {problem[0].lower()}{problem[1:]}")
+            elif longest and len(value(key)) > longest:
+                problems.append(f"{key.replace('_', ' ')} is longer than {longest} characters")
+        if value("email") and not text_problem(value("email")):
+            try:
+                validate_email(value("email"))
+            except ValidationError:
+                problems.append(f"email “{value('email')}” is not an email address")
         dates = {}
         for key in ("admitted_on", "ceased_on", "date_of_birth"):
             if value(key):
@@ -184,6 +209,13 @@ def register_import_check(*, name: str, content: bytes,
                     dates[key] = _date(value(key))
                 except ValueError as exc:
                     problems.append(f"{key.replace('_', ' ')}: {exc}")
+                    continue
+                problem = date_problem(dates[key], future=False)
+                if problem:
+                    # "in the future" is said below for the dates of admission and cessation.
+                    if key == "date_of_birth" or "future" not in problem:
+                        problems.append(f"{key.replace('_', ' ')}: {problem[0].lower()}"
+                                        f"{problem[1:]}")
             elif key == "admitted_on":
                 problems.append("admitted on is empty")
         admitted, ceased = dates.get("admitted_on"), dates.get("ceased_on")
@@ -201,10 +233,10 @@ def register_import_check(*, name: str, content: bytes,
             share_class = lookups.share.get(value("share_class").lower())
             if share_class is None:
                 problems.append(f"no share class called “{value('share_class')}”")
-            if not value("shares").isdigit():
-                problems.append("shares must be a whole number")
-            else:
-                shares = int(value("shares"))
+            shares = _whole_number(value("shares"))
+            if shares is None or shares > INT_MAX:
+                problems.append(f"shares must be a whole number from 0 to {INT_MAX:,}")
+                shares = 0
             if share_class and stakeholder and (stakeholder.pk,
                                                  share_class.pk) not in lookups.allowed:
                 problems.append(f"the {stakeholder.name} class cannot hold {share_class.name}")

@@ -12,6 +12,7 @@ from governance.timing import (
     notice_timing,
     proxy_deadlines,
 )
+from governance.validators import MAX_DEADLINE_HOURS, MAX_NOTICE_DAYS
 
 
 def _moment(value: str, *, option: str) -> dt.datetime:
@@ -32,9 +33,12 @@ def _day(value: str, *, option: str) -> dt.date:
                            "(for example 2025-06-10).") from None
 
 
-def _not_negative(value: float | None, *, option: str) -> None:
+def _within(value: float | None, *, option: str, highest: int) -> None:
+    """The same ranges as the planner's form ("When can we hold the meeting?")."""
     if value is not None and value < 0:
         raise CommandError(f"{option} cannot be negative.")
+    if value is not None and value > highest:
+        raise CommandError(f"{option} cannot be more than {highest:,}.")
 
 
 def _when(moment: dt.datetime | None) -> str:
@@ -80,9 +84,10 @@ class Command(BaseCommand):
         meeting_at = _moment(options["meeting"], option="--meeting")
         first_meeting = (_day(options["first_meeting"], option="--first-meeting")
                          if options["first_meeting"] else None)
-        _not_negative(options["clear_days"], option="--clear-days")
-        _not_negative(options["proxy_deadline_hours"], option="--proxy-deadline-hours")
-        _not_negative(options["revocation_deadline_hours"], option="--revocation-deadline-hours")
+        _within(options["clear_days"], option="--clear-days", highest=MAX_NOTICE_DAYS)
+        for option in ("proxy_deadline_hours", "revocation_deadline_hours"):
+            _within(options[option], option=f"--{option.replace('_', '-')}",
+                    highest=MAX_DEADLINE_HOURS)
 
         try:
             timing = notice_timing(legal_form=legal_form, nation=nation, sent_at=sent_at,

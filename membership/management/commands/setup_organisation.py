@@ -7,6 +7,7 @@ import json
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
@@ -16,6 +17,13 @@ from governance.exceptions import DomainError
 from governance.models import AssetLock, LegalForm
 from governance.services import officer_appoint, organisation_set_up
 from governance.transactions import atomic
+from governance.validators import (
+    EARLIEST_INCORPORATION,
+    MAX_MINIMUM_AGE,
+    date_problem,
+    int_problem,
+    text_problem,
+)
 from membership.services.classes import share_class_create, stakeholder_class_create
 
 CONFIG_EXAMPLE = """{
@@ -55,6 +63,7 @@ class Command(BaseCommand):
                                  + CONFIG_EXAMPLE)
 
     def handle(self, *args, **options):
+        self._check_options(options)
         classes = self._read_classes(options["classes"]) if options["classes"] else None
         try:
             with atomic():
@@ -73,12 +82,52 @@ class Command(BaseCommand):
                     self._create_classes(classes)
         except DomainError as exc:
             raise CommandError(exc.message) from exc
+        except ValidationError as exc:
+            raise CommandError(" ".join(exc.messages)) from exc
         self.stdout.write(self.style.SUCCESS(f"{organisation.name} is set up."))
         self.stdout.write(
             f"{options['secretary_name']} ({options['secretary_email']}) is the secretary and "
             "is being emailed a link to choose a password. They then set up two-factor "
             "authentication, and can add classes and shares, appoint the board and import "
             "the register of members.")
+
+    def _check_options(self, options) -> None:
+        """The same rules as the platform's forms (governance.validators)."""
+        for option, multiline in (("name", False), ("registration_number", False),
+                                  ("registered_office", True), ("secretary_name", False),
+                                  ("secretary_email", False)):
+            problem = text_problem(options[option], multiline=multiline)
+            if problem:
+                raise CommandError(f"--{option.replace('_', '-')}: {problem}")
+        if options["minimum_age"] is not None:
+            problem = int_problem(options["minimum_age"], lowest=0, highest=MAX_MINIMUM_AGE)
+            if problem:
+                raise CommandError(f"--minimum-age: {problem}")
+        for option, earliest in (("incorporated_on", EARLIEST_INCORPORATION),
+                                 ("secretary_since", None)):
+            if options[option] is not None:
+                problem = date_problem(options[option], future=False,
+                                       **({"earliest": earliest} if earliest else {}))
+                if problem:
+                    raise CommandError(f"--{option.replace('_', '-')}: {problem}")
+
+    @staticmethod
+    def _check_item(what: str, item: dict, *, lines=(), text=("name",), dates=()) -> None:
+        if not isinstance(item, dict):
+            raise CommandError(f"{what}: expected an object (see --help for the shape)")
+        for key in (*text, *lines):
+            value = item.get(key)
+            problem = text_problem(value, multiline=key in lines) if isinstance(
+                value, str) else None
+            if problem:
+                raise CommandError(f"{what}, {key}: {problem}")
+        for key in dates:
+            try:
+                problem = date_problem(dt.date.fromisoformat(str(item.get(key))))
+            except ValueError as exc:
+                raise CommandError(f"{what}, {key}: {exc}") from exc
+            if problem:
+                raise CommandError(f"{what}, {key}: {problem}")
 
     def _read_classes(self, path: Path) -> dict:
         try:
@@ -92,6 +141,8 @@ class Command(BaseCommand):
     def _create_classes(self, data: dict) -> None:
         made = {}
         for index, item in enumerate(data.get("share_classes", []), start=1):
+            self._check_item(f"share class {index}", item, text=("name", "code",
+                             "minute_reference"), dates=("votes_from",))
             item = dict(item)
             try:
                 name = item.pop("name")
@@ -108,6 +159,8 @@ class Command(BaseCommand):
             except TypeError as exc:
                 raise CommandError(f"share class {index}: {exc}") from exc
         for index, item in enumerate(data.get("stakeholder_classes", []), start=1):
+            self._check_item(f"stakeholder class {index}", item, lines=("eligibility",),
+                             dates=("votes_from",))
             try:
                 share_classes = [made[name] for name in item.get("share_classes", [])]
                 stakeholder_class_create(
