@@ -19,8 +19,15 @@ def admin_login(request, extra_context=None):
     return redirect("admin:index")
 
 
+def admin_password_change(request, extra_context=None):
+    # One's own password changes on allauth's page (which asks for it first and tells the
+    # account's address); nobody changes another person's password.
+    return redirect("account_change_password")
+
+
 admin.site.has_permission = _admin_has_permission
 admin.site.login = admin_login
+admin.site.password_change = admin_password_change
 admin.site.site_header = "Site administration"
 
 urlpatterns = [

@@ -20,7 +20,8 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 def apply_input_rules(field: forms.Field) -> None:
     """Text refuses hidden control characters (and line breaks unless it is a text area);
-    a date lies within the platform's bounds unless the field sets its own."""
+    a date lies within the platform's bounds unless the field sets its own; a whole number
+    outside its field's range is refused in plain words."""
     if isinstance(field, forms.CharField):
         if not any(v in (validate_line, validate_lines) for v in field.validators):
             field.validators.append(validate_lines if isinstance(field.widget, forms.Textarea)
@@ -39,7 +40,8 @@ def apply_input_rules(field: forms.Field) -> None:
 class InputRules:
     """Every form of the platform applies `apply_input_rules` to all its fields, including
     those a form adds in its own __init__ (hence at validation time). A whole number's
-    range is set on each field (max_value): it depends on the column and on the law."""
+    range is set on each field (min_value, max_value): it depends on the column and on
+    the law (governance.validators)."""
 
     def full_clean(self):
         for field in self.fields.values():

@@ -2,6 +2,7 @@
 
 from allauth.account.models import EmailAddress
 from allauth.account.signals import (
+    email_changed,
     email_confirmed,
     password_changed,
     password_reset,
@@ -56,6 +57,13 @@ def on_password_reset(sender, request, user, **kwargs):
 @receiver(email_confirmed)
 def on_email_confirmed(sender, request, email_address, **kwargs):
     _record("account.email_confirmed", email_address.user, email=email_address.email)
+
+
+@receiver(email_changed)
+def on_email_changed(sender, request, user, from_email_address, to_email_address, **kwargs):
+    _record("account.email_changed", user,
+            **{"from": getattr(from_email_address, "email", None),
+               "to": to_email_address.email})
 
 
 @receiver(authenticator_added)

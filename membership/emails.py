@@ -55,3 +55,37 @@ def welcome(delivery: Delivery) -> EmailMessage:
                    share_certificate_pdf(entry=entry, organisation=organisation),
                    "application/pdf")
     return message
+
+
+def _login_email_change(delivery: Delivery):
+    from allauth.account.models import EmailAddress
+
+    address = EmailAddress.objects.select_related("user").filter(
+        pk=delivery.payload.get("email_address_id"), verified=False).first()
+    if address is None:
+        raise PermanentFailure("the change was confirmed or replaced by another")
+    organisation = organisation_get()
+    return address, {"user": address.user, "new_email": address.email,
+                     "platform_name": organisation.name if organisation
+                     else settings.PLATFORM_NAME}
+
+
+@composer("login_email_confirm")
+def login_email_confirm(delivery: Delivery) -> EmailMessage:
+    """The secretary changed the address a member signs in with: the new address confirms
+    it with allauth's own link (made when the email is sent)."""
+    from allauth.account import app_settings
+    from allauth.account.models import EmailConfirmationHMAC
+
+    address, context = _login_email_change(delivery)
+    url = _site(reverse("account_confirm_email", args=[EmailConfirmationHMAC(address).key]))
+    return render_email(template="login_email_confirm", to=address.email, context={
+        **context, "url": url, "days": app_settings.EMAIL_CONFIRMATION_EXPIRE_DAYS})
+
+
+@composer("login_email_notice")
+def login_email_notice(delivery: Delivery) -> EmailMessage:
+    """The same change, told to the old address at once: if the member did not ask for
+    it, they can tell the secretary before the new address confirms it."""
+    _address, context = _login_email_change(delivery)
+    return render_email(template="login_email_notice", to=delivery.to_email, context=context)

@@ -322,6 +322,24 @@ class RepresentativeForm(PlatformForm):
         super().__init__(*args, **kwargs)
 
 
+class LoginEmailForm(PlatformForm):
+    """The secretary changes the address a member signs in with, for a member who can no
+    longer use it (membership.services.members.member_login_email_change)."""
+
+    email = forms.EmailField(label="New address they sign in with",
+                             help_text="A link to confirm it is sent there, and the old "
+                                       "address is told. Nothing changes until the link is "
+                                       "followed.")
+    evidence = forms.CharField(label="How you checked that the member is asking",
+                               max_length=500, widget=forms.Textarea(attrs={"rows": 2}),
+                               help_text="For example: seen in person with a passport on 3 "
+                                         "March; a signed letter from their address.")
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "login_email_%s")
+        super().__init__(*args, **kwargs)
+
+
 class LeftEligibilityForm(PlatformForm):
     left_on = forms.DateField(label="Date they stopped being eligible", widget=DATE,
                               initial=timezone.localdate)

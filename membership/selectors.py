@@ -388,6 +388,16 @@ def member_holds_shares_sold_on_leaving(*, member: Member) -> bool:
                                   share_class__sale_notice_days__isnull=False).exists()
 
 
+def member_login_email_pending(*, member: Member):
+    """A change of the address the member signs in with, waiting for its confirmation."""
+    from allauth.account.models import EmailAddress
+
+    if member.user_id is None:
+        return None
+    return EmailAddress.objects.filter(user_id=member.user_id, verified=False,
+                                       primary=False).first()
+
+
 def inspection_request(*, pk: int) -> InspectionRequest | None:
     return InspectionRequest.objects.filter(pk=pk).first()
 

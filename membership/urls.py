@@ -41,6 +41,8 @@ urlpatterns = [
          name="member_confirm_society"),
     path("office/members/<int:pk>/representative/", office.member_representative,
          name="member_representative"),
+    path("office/members/<int:pk>/login-email/", office.member_login_email,
+         name="member_login_email"),
     path("office/members/<int:pk>/left/", office.member_left_eligibility,
          name="member_left_eligibility"),
     path("office/notices-to-sell/", office.sale_notice_list, name="sale_notices"),

@@ -375,6 +375,7 @@ TABLE = {
     "membership:member_reverse": ("post", _member_kwargs, only(*SECRETARY, ok=400)),
     "membership:member_confirm_society": ("post", _member_kwargs, only(*BOARD, ok=400)),
     "membership:member_representative": ("post", _member_kwargs, only(*SECRETARY, ok=400)),
+    "membership:member_login_email": ("post", _member_kwargs, only(*SECRETARY, ok=400)),
     "membership:member_left_eligibility": ("post", _member_kwargs,
                                            only(*SECRETARY, ok=400)),
     "membership:sale_notices": ("get", None, only(*BOARD)),

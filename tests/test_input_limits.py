@@ -148,7 +148,8 @@ def test_control_characters_are_refused_in_titles_names_and_statements(client, s
         "name": f"Dee{RLO} Director", "statement": "I have served\n\nfor two years\u200b.",
         "nominated_on": dt.date.today().isoformat()})
     assert response.status_code == 400
-    assert field_error(response, f"candidate{item.pk}_name").startswith("Remove the hidden character")
+    assert field_error(response, f"candidate{item.pk}_name").startswith(
+        "Remove the hidden character")
     assert field_error(response, f"candidate{item.pk}_statement").startswith(
         "Remove the hidden character U+200B (zero width space)")
     # A line break is fine in a statement, not in a name.

@@ -11,6 +11,7 @@ from django.db.models import Max
 
 from governance.exceptions import DomainError
 from governance.formatting import long_date
+from governance.outbox import delivery_queue
 from governance.selectors import organisation_get
 from governance.services import audit_record, invitation_queue
 from governance.transactions import atomic
@@ -152,6 +153,65 @@ def member_representative_remove(*, actor, member: Member) -> Member:
         audit_record(actor=actor, action="member.representative_removed", target=member,
                      changes={"from": before})
         return member
+
+
+def member_login_email_change(*, actor, member: Member, email: str,
+                              evidence: str) -> EmailAddress:
+    """A member who can no longer use the address they sign in with (a mailbox they lost,
+    a password reset they cannot receive) asks the secretary to change it. The secretary
+    records how they checked who was asking; the new address is sent a link to confirm it
+    and the old one is told at once. Nothing changes until the link is followed: allauth
+    then makes it the address they sign in with (and tells the old address again), and the
+    entry's email follows (`member_email_follow_login`). One change waits at a time."""
+    email, evidence = email.strip().lower(), evidence.strip()
+    try:
+        validate_email(email)
+    except ValidationError as exc:
+        raise DomainError("Enter the new email address, like name@example.org.",
+                          field="email") from exc
+    if not evidence:
+        raise DomainError("Record how you checked that the request comes from the member "
+                          "(for example: seen in person with a passport, on 3 March).",
+                          field="evidence")
+    with atomic():
+        member = current_member_lock(member.pk)
+        user = member.user
+        if user is None:
+            raise DomainError(f"{member.full_name} has no login yet: invite them instead.",
+                              field="email")
+        if user.pk == getattr(actor, "pk", None):
+            raise DomainError("Change your own address on your account's email page.",
+                              field="email")
+        if user.email.lower() == email:
+            raise DomainError("That is already the address they sign in with.", field="email")
+        if (get_user_model().objects.filter(email__iexact=email).exclude(pk=user.pk).exists()
+                or EmailAddress.objects.filter(email__iexact=email).exclude(user=user).exists()):
+            raise DomainError("Another account uses that address.", field="email")
+        EmailAddress.objects.filter(user=user, verified=False, primary=False).delete()
+        pending = EmailAddress.objects.create(user=user, email=email, verified=False,
+                                              primary=False)
+        audit_record(actor=actor, action="member.login_email_change_requested", target=member,
+                     changes={"login": user.pk, "from": user.email, "to": email,
+                              "evidence": evidence})
+        payload = {"email_address_id": pending.pk, "member_id": member.pk}
+        delivery_queue(kind="login_email_confirm", key=f"login-email:confirm:{pending.pk}",
+                       to_email=email, payload=payload)
+        delivery_queue(kind="login_email_notice", key=f"login-email:notice:{pending.pk}",
+                       to_email=user.email, payload=payload)
+        return pending
+
+
+def member_email_follow_login(*, user, old_email: str, new_email: str) -> None:
+    """The address a member signs in with has changed (they confirmed it): their entry on
+    the register, which held the old address, holds the new one. Where they get notices
+    is their own choice, made on their page, and does not change."""
+    with atomic():
+        for member in Member.objects.select_for_update().filter(
+                user=user, ceased_on__isnull=True, email__iexact=old_email):
+            member.email = new_email
+            member.save(update_fields=["email"])
+            audit_record(actor=user, action="member.email_changed", target=member,
+                         changes={"from": old_email, "to": new_email})
 
 
 def _check_cessation_date(member: Member, ceased_on: dt.date) -> None:

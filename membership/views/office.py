@@ -204,6 +204,7 @@ def _member_page(request, member, **bound):
             "full_name": member.representative,
             "email": member.representative_user.email if member.representative_user else ""}),
         "cancel_form": forms.WithdrawalCancelForm(),
+        "login_email_form": forms.LoginEmailForm(),
         **bound,
     }
     return render(request, "membership/member.html", {
@@ -214,6 +215,7 @@ def _member_page(request, member, **bound):
         "withdrawals": selectors.member_withdrawals(member=member),
         "sale_notices": selectors.member_sale_notices(member=member),
         "sells_on_leaving": selectors.member_holds_shares_sold_on_leaving(member=member),
+        "login_email_pending": selectors.member_login_email_pending(member=member),
         "is_secretary": acting_as(request, *SECRETARY), **page_forms,
     }, status=status_for(*bound.values()) if bound else 200)
 
@@ -305,6 +307,17 @@ def member_representative(request, pk: int):
         action=lambda member, data: members.member_representative_set(
             actor=request.user, member=member, **data),
         done="The representative is recorded: they vote for the organisation signed in.")
+
+
+@access(*SECRETARY)
+@require_POST
+def member_login_email(request, pk: int):
+    return _member_action(
+        request, pk, form_name="login_email_form", form=forms.LoginEmailForm(request.POST),
+        action=lambda member, data: members.member_login_email_change(
+            actor=request.user, member=member, **data),
+        done="A link to confirm the new address is on its way there, and the old address "
+             "is told. The member signs in with the new address once they follow the link.")
 
 
 @access(*SECRETARY)
