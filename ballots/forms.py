@@ -1,7 +1,7 @@
 from django import forms
 
 from governance.forms import DATE, PlatformForm
-from governance.validators import INT_MAX, MAX_PEOPLE, MAX_SEATS
+from governance.validators import INT_MAX, MAX_PEOPLE, MAX_SEATS, validate_one_per_line
 from meetings.forms import PageForm, date_time
 
 from .models import QuestionKind
@@ -226,4 +226,5 @@ class QuestionForm(PageForm):
     seats = forms.IntegerField(label="Seats (elections)", min_value=1, max_value=MAX_SEATS,
                                initial=1)
     candidates = forms.CharField(label="Candidates (elections), one a line", required=False,
-                                 widget=forms.Textarea(attrs={"rows": 4}))
+                                 widget=forms.Textarea(attrs={"rows": 4}),
+                                 validators=[validate_one_per_line])

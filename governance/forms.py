@@ -12,6 +12,7 @@ from .validators import (
     DateBounds,
     validate_line,
     validate_lines,
+    validate_one_per_line,
 )
 
 # A date picker; the value is written the way <input type="date"> reads it.
@@ -23,7 +24,8 @@ def apply_input_rules(field: forms.Field) -> None:
     a date lies within the platform's bounds unless the field sets its own; a whole number
     outside its field's range is refused in plain words."""
     if isinstance(field, forms.CharField):
-        if not any(v in (validate_line, validate_lines) for v in field.validators):
+        if not any(v in (validate_line, validate_lines, validate_one_per_line)
+                   for v in field.validators):
             field.validators.append(validate_lines if isinstance(field.widget, forms.Textarea)
                                     else validate_line)
     elif isinstance(field, forms.DateField | forms.DateTimeField):

@@ -53,6 +53,14 @@ def validate_lines(value: str) -> None:
         raise ValidationError(problem, code="control_character")
 
 
+def validate_one_per_line(value: str) -> None:
+    """A list with one entry a line (candidates' names): each line is a single line."""
+    for line in value.splitlines():
+        problem = text_problem(line)
+        if problem:
+            raise ValidationError(f"{line.strip()[:40]}: {problem}", code="control_character")
+
+
 # --- Whole numbers ----------------------------------------------------------------------
 
 # Column ranges on PostgreSQL (SQLite stores values PostgreSQL refuses, so the forms check).

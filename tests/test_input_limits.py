@@ -166,3 +166,28 @@ def test_control_characters_are_refused_in_titles_names_and_statements(client, s
         "votes": "on", "votes_from": "2020-01-01"})
     assert response.status_code == 400
     assert field_error(response, "id_name").startswith("Remove the hidden character")
+
+
+def test_each_candidate_on_a_ballot_is_one_line_without_hidden_characters(client, secretary):
+    from ballots.forms import QuestionForm
+
+    form = QuestionForm({"kind": "stv", "title": "Council", "seats": "2",
+                         "candidates": "Ann Able\nBen\tBaker\nCat Cole"})
+    assert form.errors["candidates"] == [
+        "Ben\tBaker: Remove the hidden character U+0009: it is invisible, or changes how the "
+        "text around it is shown."]
+    form = QuestionForm({"kind": "stv", "title": "Council", "seats": "2",
+                         "candidates": "Ann Able\r\nBen Baker\n"})
+    assert "candidates" not in form.errors
+
+
+def test_the_meeting_dates_command_refuses_numbers_beyond_the_planners_limits(capsys):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    base = ["meeting_dates", "--legal-form", "cbs", "--nation", "england-wales",
+            "--notice-sent", "2025-03-03T10:00", "--meeting", "2025-04-03T18:00"]
+    with pytest.raises(CommandError, match="--clear-days cannot be more than 365."):
+        call_command(*base, "--clear-days", "100000000")
+    with pytest.raises(CommandError, match="--proxy-deadline-hours cannot be more than 720."):
+        call_command(*base, "--proxy-deadline-hours", "1e12")
