@@ -112,5 +112,5 @@ def test_every_date_lies_within_bounds(form_class):
                 f"{label}: {value}"
 
 
-def test_the_column_ranges_are_postgresql_s():
+def test_the_column_ranges_match_postgresql():
     assert (SMALLINT_MAX, INT_MAX, BIGINT_MAX) == (2**15 - 1, 2**31 - 1, 2**63 - 1)
