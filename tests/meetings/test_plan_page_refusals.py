@@ -39,3 +39,10 @@ def test_a_society_still_sees_its_confirming_window(client, users, organisation)
         **ASKED, "legal_form": "coop_society", "first_meeting": "2025-06-10"})
     assert response.status_code == 200
     assert "Between 24 June 2025 and 10 July 2025" in response.content.decode()
+
+
+def test_the_first_year_is_refused_too(client, users, organisation):
+    client.force_login(users["secretary"])
+    response = client.get(reverse("meetings:plan"), {**ASKED, "notice_sent": "0001-01-01T00:00"})
+    assert response.status_code == 400
+    assert list(response.context["form"].errors) == ["notice_sent"]
