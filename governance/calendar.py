@@ -22,10 +22,21 @@ class Nation(models.TextChoices):
 # The subdivision of the `holidays` package whose bank holidays each nation keeps.
 _SUBDIVISIONS = {Nation.ENGLAND_WALES: "ENG", Nation.SCOTLAND: "SCT",
                  Nation.NORTHERN_IRELAND: "NIR"}
+# The years the package knows. Outside them it returns no holidays at all, which would make
+# every weekday a working day: a wrong answer given as a right one, so it is refused.
+_KNOWN = holidays.country_holidays("GB", subdiv="ENG")
+FIRST_YEAR, LAST_YEAR = _KNOWN.start_year, _KNOWN.end_year
+
+
+class CalendarRangeError(ValueError):
+    """A day outside the years whose bank holidays the calendar knows."""
 
 
 @lru_cache(maxsize=64)
 def _bank_holidays(nation: str, year: int) -> frozenset[dt.date]:
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise CalendarRangeError(f"the calendar knows the bank holidays of {FIRST_YEAR} to "
+                                 f"{LAST_YEAR} only, not of {year}")
     return frozenset(holidays.country_holidays("GB", subdiv=_SUBDIVISIONS[Nation(nation)],
                                                years=year))
 
@@ -38,7 +49,8 @@ def bank_holidays(*, nation: str, year: int) -> frozenset[dt.date]:
 def is_working_day(day: dt.date, *, nation: str) -> bool:
     """A working day (CA06 s.1173): not a Saturday, a Sunday, Christmas Day, Good Friday
     or a bank holiday where the organisation is registered."""
-    return day.weekday() < 5 and day not in _bank_holidays(str(nation), day.year)
+    bank_holidays_then = _bank_holidays(str(nation), day.year)  # refuses unknown years
+    return day.weekday() < 5 and day not in bank_holidays_then
 
 
 def add_working_days(start: dt.date, days: int, *, nation: str) -> dt.date:
@@ -64,9 +76,14 @@ def add_working_hours(start: dt.datetime, hours: float, *, nation: str) -> dt.da
     """The moment `hours` hours after `start`, leaving out every part of a day that is not
     a working day (CA06 ss.327, 330, 1147): posted Friday 15:00, 48 working hours later is
     Tuesday 15:00. Hours are counted on the local (London) clock, so a change of the
-    clocks does not move the answer off the hour."""
+    clocks does not move the answer off the hour. No hours at all is `start` itself, on any
+    day."""
     moment = _local_naive(start)
     left = dt.timedelta(hours=hours)
+    if left < dt.timedelta(0):
+        raise ValueError("working hours cannot be negative")
+    if not left:
+        return start.astimezone(LONDON)
     day = moment.date()
     rest_of_day = dt.datetime.combine(day, dt.time(0)) + _DAY - moment
     if is_working_day(day, nation=nation):
@@ -82,9 +99,15 @@ def add_working_hours(start: dt.datetime, hours: float, *, nation: str) -> dt.da
 
 
 def subtract_working_hours(end: dt.datetime, hours: float, *, nation: str) -> dt.datetime:
-    """The moment `hours` working hours before `end` (deadlines before a meeting)."""
+    """The moment `hours` working hours before `end` (deadlines before a meeting). No hours
+    at all is `end` itself (the meeting's start), even on a day that is not a working
+    day."""
     moment = _local_naive(end)
     left = dt.timedelta(hours=hours)
+    if left < dt.timedelta(0):
+        raise ValueError("working hours cannot be negative")
+    if not left:
+        return end.astimezone(LONDON)
     day = moment.date()
     start_of_day = dt.datetime.combine(day, dt.time(0))
     if is_working_day(day, nation=nation):

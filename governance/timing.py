@@ -1,15 +1,28 @@
 """Lawful timing of general meetings: deemed delivery of a notice, clear days, proxy deadlines,
 the confirming meeting of a society's two-stage special resolution, and short notice.
 
-Pure functions: they read no database and write nothing. Every refusal names its rule."""
+Pure functions: they read no database and write nothing. Every refusal names its rule.
+Input they cannot work with (hours that are not a finite number or more than a year's
+working hours, clear days beyond a year, a day outside the years whose bank holidays the
+calendar knows, a two-stage window for a company) raises `TimingInputError`, a
+`DomainError` naming the field, so a page shows it next to the field and a command as its
+error."""
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 
 from dateutil.relativedelta import relativedelta
 
-from governance.calendar import LONDON, add_working_hours, subtract_working_hours
+from governance.calendar import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    LONDON,
+    CalendarRangeError,
+    add_working_hours,
+    subtract_working_hours,
+)
 from governance.exceptions import DomainError
 from governance.formatting import long_date
 from governance.models import COMPANY_FORMS, SOCIETY_FORMS, LegalForm
@@ -21,6 +34,8 @@ PROXY_DEADLINE_MAX_HOURS = 48  # CA06 ss.327(2), 330(5): the most a company's ar
 SHORT_NOTICE_PERCENT = Decimal(90)  # CA06 s.307(6)(a)
 SHORT_NOTICE_MAX_PERCENT = Decimal(95)
 CONFIRMATION_MIN_DAYS = 14  # CCBSA ss.111(2), 113(2)
+MAX_HOURS = 24 * 366  # no rule counts more working hours than a year's worth
+MAX_CLEAR_DAYS = 366  # nor more clear days' notice than a year
 
 _CA06 = "Companies Act 2006"
 _CCBSA = "Co-operative and Community Benefit Societies Act 2014"
@@ -28,6 +43,44 @@ _CCBSA = "Co-operative and Community Benefit Societies Act 2014"
 
 class UnlawfulTiming(DomainError):
     """A requested notice period, deadline or threshold that the law does not allow."""
+
+
+class TimingInputError(DomainError, ValueError):
+    """Input the timing rules cannot work with: not a number, out of range, outside the
+    calendar, or of the wrong legal form. A ValueError too, as these refusals were."""
+
+
+_CALENDAR_SPAN = f"1 January {FIRST_YEAR} and 31 December {LAST_YEAR}"
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _check_hours(hours, *, what: str, field: str) -> None:
+    if isinstance(hours, bool) or not isinstance(hours, int | float | Decimal) \
+            or not math.isfinite(hours):
+        raise TimingInputError(f"{_sentence(what)} must be a number of hours, not {hours}.",
+                               field=field)
+    if hours < 0:
+        raise TimingInputError(f"{_sentence(what)} cannot be negative.", field=field)
+    if hours > MAX_HOURS:
+        raise TimingInputError(f"{_sentence(what)} can be at most {MAX_HOURS:,} working "
+                               f"hours (a year), not {hours:,}.", field=field)
+
+
+def _check_day(day: dt.date | dt.datetime, *, what: str, field: str) -> None:
+    """A day the calendar can place (checked in its own time zone, before any
+    conversion that could overflow)."""
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise TimingInputError(f"{_sentence(what)} must fall between {_CALENDAR_SPAN}: the "
+                               "calendar knows the bank holidays of those years only.",
+                               field=field)
+
+
+def _beyond_calendar(what: str, field: str) -> TimingInputError:
+    return TimingInputError(f"Counting from {what} runs past 31 December {LAST_YEAR}, the "
+                            "last day whose bank holidays the calendar knows.", field=field)
 
 
 @dataclass(frozen=True)
@@ -72,8 +125,8 @@ def is_company(*, legal_form: str) -> bool:
         return True
     if legal_form in SOCIETY_FORMS:
         return False
-    raise ValueError(f"Unknown legal form {legal_form!r}; expected one of "
-                     f"{', '.join(LegalForm.values)}.")
+    raise TimingInputError(f"Unknown legal form {legal_form!r}; expected one of "
+                           f"{', '.join(LegalForm.values)}.", field="legal_form")
 
 
 def day_words(day: dt.date) -> str:
@@ -97,17 +150,20 @@ def notice_deemed_delivery(*, sent_at: dt.datetime, nation: str,
                            hours: float = DEEMED_DELIVERY_HOURS) -> dt.datetime:
     """When a notice sent by post or electronically is deemed delivered: `hours` working
     hours after sending (CA06 s.1147), in London time."""
-    if hours < 0:
-        raise ValueError("the deemed-delivery period cannot be negative")
-    return add_working_hours(sent_at, hours, nation=nation)
+    _check_hours(hours, what="the deemed-delivery period", field="delivery_hours")
+    _check_day(sent_at, what="the day the notice is sent", field="notice_sent")
+    try:
+        return add_working_hours(sent_at, hours, nation=nation)
+    except CalendarRangeError:
+        raise _beyond_calendar("the notice's sending", "notice_sent") from None
 
 
 def notice_clear_days(*, legal_form: str, clear_days: int | None = None) -> int:
     """The clear days' notice a general meeting needs: the rulebook's figure, refused if
     below the statutory floor. A company needs 14 (CA06 s.307(1)); statute sets no floor for
     a society, whose rules decide (model rules: 14)."""
-    if clear_days is not None and clear_days < 0:
-        raise ValueError("clear days cannot be negative")
+    if clear_days is not None:
+        _check_clear_days(clear_days)
     if is_company(legal_form=legal_form):
         if clear_days is not None and clear_days < COMPANY_NOTICE_CLEAR_DAYS:
             raise UnlawfulTiming(
@@ -117,9 +173,22 @@ def notice_clear_days(*, legal_form: str, clear_days: int | None = None) -> int:
     return SOCIETY_MODEL_NOTICE_CLEAR_DAYS if clear_days is None else clear_days
 
 
+def _check_clear_days(clear_days) -> None:
+    if isinstance(clear_days, bool) or not isinstance(clear_days, int):
+        raise TimingInputError(f"Clear days are a whole number, not {clear_days}.",
+                               field="clear_days")
+    if clear_days < 0:
+        raise TimingInputError("Clear days cannot be negative.", field="clear_days")
+    if clear_days > MAX_CLEAR_DAYS:
+        raise TimingInputError(f"Clear days' notice can be at most {MAX_CLEAR_DAYS} (a year), "
+                               f"not {clear_days:,}.", field="clear_days")
+
+
 def earliest_meeting_date(*, deemed_delivery: dt.datetime, clear_days: int) -> dt.date:
     """The day of deemed delivery and the day of the meeting are not clear days
     (CA06 s.360), so the earliest meeting is delivery day + clear days + 1."""
+    _check_clear_days(clear_days)
+    _check_day(deemed_delivery, what="deemed delivery", field="notice_sent")
     return _london(deemed_delivery).date() + dt.timedelta(days=clear_days + 1)
 
 
@@ -134,6 +203,7 @@ def notice_timing(*, legal_form: str, nation: str, sent_at: dt.datetime,
     For a notice sent to many members, pass the latest sending time."""
     days = notice_clear_days(legal_form=legal_form, clear_days=clear_days)
     delivered = notice_deemed_delivery(sent_at=sent_at, nation=nation, hours=delivery_hours)
+    _check_day(meeting, what="the meeting", field="meeting")
     earliest = earliest_meeting_date(deemed_delivery=delivered, clear_days=days)
     meeting_on = _local_date(meeting)
     lawful = meeting_on >= earliest
@@ -149,15 +219,17 @@ def notice_timing(*, legal_form: str, nation: str, sent_at: dt.datetime,
 
 
 def _proxy_deadline(*, company: bool, nation: str, meeting_at: dt.datetime, hours: float,
-                    what: str, section: str) -> dt.datetime:
-    if hours < 0:
-        raise ValueError("a proxy deadline cannot fall after the meeting starts")
+                    what: str, section: str, field: str) -> dt.datetime:
+    _check_hours(hours, what=f"the deadline for {what}", field=field)
     if company and hours > PROXY_DEADLINE_MAX_HOURS:
         raise UnlawfulTiming(
             f"A company's articles cannot require {what} more than "
             f"{PROXY_DEADLINE_MAX_HOURS} working hours before the meeting ({_CA06} {section}).",
-            field="proxy_deadline_hours")
-    return subtract_working_hours(meeting_at, hours, nation=nation)
+            field=field)
+    try:
+        return subtract_working_hours(meeting_at, hours, nation=nation)
+    except CalendarRangeError:
+        raise _beyond_calendar("the meeting back", field) from None
 
 
 def proxy_deadlines(*, legal_form: str, nation: str, meeting_at: dt.datetime,
@@ -169,31 +241,43 @@ def proxy_deadlines(*, legal_form: str, nation: str, meeting_at: dt.datetime,
     revocation counts if received before the meeting starts (s.330(2)-(3)). A society's
     rules decide, and without a figure there is no deadline."""
     company = is_company(legal_form=legal_form)
+    _check_day(meeting_at, what="the meeting", field="meeting")
     start = _london(meeting_at)
     appointment = None
     if appointment_hours is not None:
         appointment = _proxy_deadline(
             company=company, nation=nation, meeting_at=start, hours=appointment_hours,
-            what="a proxy appointment", section="s.327(2)-(3)")
+            what="a proxy appointment", section="s.327(2)-(3)", field="proxy_deadline_hours")
     if revocation_hours is not None:
         revocation = _proxy_deadline(
             company=company, nation=nation, meeting_at=start, hours=revocation_hours,
-            what="notice revoking a proxy", section="s.330(5)-(6)")
+            what="notice revoking a proxy", section="s.330(5)-(6)",
+            field="revocation_deadline_hours")
     else:
         revocation = start if company else None
     return ProxyDeadlines(appointment_deadline=appointment, revocation_deadline=revocation)
 
 
-def confirmation_window(*, first_meeting: dt.date) -> ConfirmationWindow:
+def confirmation_window(*, first_meeting: dt.date,
+                        legal_form: str | None = None) -> ConfirmationWindow:
     """When the second meeting of a society's two-stage special resolution (amalgamation,
     transfer of engagements, conversion into a company) may be held: 14 days to one month
-    after the first (CCBSA ss.111(2), 113(2))."""
+    after the first (CCBSA ss.111(2), 113(2)). The procedure is a society's: given a
+    company's legal form, it is refused."""
+    if legal_form is not None and is_company(legal_form=legal_form):
+        raise TimingInputError(
+            "A confirming meeting is a registered society's procedure for amalgamation, a "
+            f"transfer of engagements or conversion ({_CCBSA} ss.111, 113); a company's "
+            "special resolution is passed at one meeting and needs no confirmation.",
+            field="first_meeting")
+    _check_day(first_meeting, what="the first meeting", field="first_meeting")
     return ConfirmationWindow(earliest=first_meeting + dt.timedelta(days=CONFIRMATION_MIN_DAYS),
                               latest=first_meeting + relativedelta(months=1))
 
 
 def confirmation_meeting_check(*, first_meeting: dt.date, second_meeting: dt.date) -> None:
     window = confirmation_window(first_meeting=first_meeting)
+    _check_day(second_meeting, what="the confirming meeting", field="second_meeting")
     if not window.contains(second_meeting):
         raise UnlawfulTiming(
             f"The confirming meeting must be held between {day_words(window.earliest)} and "
@@ -223,12 +307,15 @@ def short_notice_consent(*, legal_form: str, members_entitled: int, members_cons
             f"{_percent_text(SHORT_NOTICE_PERCENT)} and {_percent_text(SHORT_NOTICE_MAX_PERCENT)} "
             f"of the voting rights ({_CA06} s.307(5)-(6)).", field="threshold_percent")
     if not 0 < threshold <= 100:
-        raise ValueError("the short-notice threshold must be above 0% and at most 100%")
+        raise TimingInputError("The short-notice threshold must be above 0% and at most 100%.",
+                               field="threshold_percent")
     if not 0 <= members_consenting <= members_entitled or members_entitled == 0:
-        raise ValueError("consenting members must be between none and all entitled members")
+        raise TimingInputError("Consenting members must be between none and all entitled "
+                               "members.", field="members_consenting")
     total, consenting = Decimal(voting_rights_total), Decimal(voting_rights_consenting)
     if not 0 <= consenting <= total or total == 0:
-        raise ValueError("consenting voting rights must be between none and all voting rights")
+        raise TimingInputError("Consenting voting rights must be between none and all voting "
+                               "rights.", field="voting_rights_consenting")
 
     headcount_met = members_consenting * 2 > members_entitled
     percent = consenting * 100 / total

@@ -14,7 +14,9 @@ Layout::
 Dialects read: names with embedded quotes written doubled (``"Jane ""JJ"" Smith"``),
 unquoted names and titles, comment lines starting with ``#`` or ``//`` anywhere, blank
 lines, ballot lines without the closing 0. Lines of weight 0 and ballots naming no candidate
-are ignored (they are not valid votes). Equal preferences (``1=2``) are not supported.
+are ignored (they are not valid votes). Equal preferences (``1=2``) are not supported. A file
+with no valid ballot at all (or only ballots for withdrawn candidates) is refused: there is
+nothing to count, and seats must not be filled by lot when nobody voted.
 
 Anything else is an error: :class:`BltError` names the line, for example
 ``line 7: candidate 12 does not exist (there are 9)``.
@@ -91,12 +93,18 @@ def _text_value(stripped: str, lineno: int, what: str) -> str:
         return "".join(parts)
 
 
+MAX_WEIGHT = 10**15  # papers on one line: far more than any electorate
+
+
 def _integer(token: str, lineno: int, what: str) -> int:
+    shown = token if len(token) <= 20 else token[:20] + "..."
+    if len(token) > 20:
+        raise BltError(lineno, f"{what} {shown!r} is too long to be a number this file uses")
     try:
         return int(token)
     except ValueError:
         hint = " (equal preferences are not supported)" if "=" in token else ""
-        raise BltError(lineno, f"{what} {token!r} is not a whole number{hint}") from None
+        raise BltError(lineno, f"{what} {shown!r} is not a whole number{hint}") from None
 
 
 def parse_blt(text: str) -> BltElection:
@@ -156,6 +164,8 @@ def parse_blt(text: str) -> BltElection:
         weight = _integer(tokens[0], lineno, "weight")
         if weight < 0:
             raise BltError(lineno, f"weight {weight} is negative")
+        if weight > MAX_WEIGHT:
+            raise BltError(lineno, f"weight {weight} is more than {MAX_WEIGHT:,} papers")
         prefs = tokens[1:]
         if prefs and prefs[-1] == "0":
             prefs.pop()
@@ -174,6 +184,16 @@ def parse_blt(text: str) -> BltElection:
         aggregated[ranking] = aggregated.get(ranking, 0) + weight
     if not closed:
         raise BltError(last_lineno, "the file ends before the line '0' that closes the ballots")
+    # An election with no votes has nothing to count: filling its seats by lot would
+    # report a result nobody voted for.
+    if not aggregated:
+        raise BltError(None, "the file holds no ballots (no line gives a weight above 0 and "
+                             "a preference), so there is nothing to count"
+                       + (f"; {ignored} ballot line(s) were empty or of weight 0" if ignored
+                          else ""))
+    if all(c in withdrawn for ranking in aggregated for c in ranking):
+        raise BltError(None, "no ballot ranks a candidate who has not withdrawn, so there is "
+                             "nothing to count")
 
     names: list[str] = []
     for lineno, line in meaningful:

@@ -16,16 +16,29 @@ The bundle (a zip file, or a folder it was unpacked into) holds:
 """
 
 import base64
+import binascii
 import hashlib
 import json
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictInt,
+    StringConstraints,
+    TypeAdapter,
+    ValidationError,
+)
 
 from .blt import BltError, parse_blt
 from .plurality import count_plurality
-from .stv import StvError, count_stv
+from .stv import RULES, StvError, count_stv
 from .tally import TallyError, tally_from_json
+from .tally_input import describe, load_json
 
 MANIFEST = "manifest.json"
 SIGNATURE = "manifest.sig"
@@ -40,8 +53,61 @@ COMPARED = {
 }
 
 
+MAX_BUNDLE_BYTES = 256 * 2**20  # unpacked; a ballot of a million papers makes a few MB
+
+
 class RecountError(ValueError):
     """A bundle that cannot be read or counted, naming the file."""
+
+
+# The schemas of the bundle's own files (a question's contents are a tally file, read by
+# `tally_input`, or a BLT file, read by `blt`). Fields the recount does not use are allowed.
+Name = Annotated[str, StringConstraints(strict=True, min_length=1, max_length=200)]
+
+
+class _Open(BaseModel):
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+
+class BundleQuestion(_Open):
+    position: StrictInt
+    title: Annotated[str, StringConstraints(strict=True, max_length=1000)]
+    kind: Literal["resolution", "stv", "fptp", "block"]
+    file: Name
+    seats: StrictInt = Field(1, ge=1, le=1000)
+    rule: Literal[tuple(RULES)] | None = None
+    seed: StrictInt | None = None
+
+
+class BundleBallot(_Open):
+    questions: list[BundleQuestion]
+
+
+class StoredResult(_Open):
+    outcome: Name
+    data: dict
+
+
+class Manifest(_Open):
+    files: dict[Name, Annotated[str, StringConstraints(strict=True,
+                                                       pattern="^[0-9a-f]{64}$")]]
+
+
+def _document(files: dict[str, bytes], name: str, schema=None):
+    """A JSON file of the bundle, read and (with `schema`) validated; RecountError names
+    the file and the field."""
+    if name not in files:
+        raise RecountError(f"{name} is missing from the bundle")
+    try:
+        data = load_json(files[name], name=name)
+    except ValueError as exc:
+        raise RecountError(str(exc)) from None
+    if schema is None:
+        return data
+    try:
+        return TypeAdapter(schema).validate_python(data)
+    except ValidationError as exc:
+        raise RecountError(f"{name}: {describe(exc)}") from None
 
 
 @dataclass
@@ -80,12 +146,20 @@ def read_bundle(path: str | Path) -> dict[str, bytes]:
     """Every file of a bundle, from a zip file or a folder."""
     path = Path(path)
     if path.is_dir():
-        return {p.name: p.read_bytes() for p in sorted(path.iterdir()) if p.is_file()}
+        found = [p for p in sorted(path.iterdir()) if p.is_file()]
+        if sum(p.stat().st_size for p in found) > MAX_BUNDLE_BYTES:
+            raise RecountError(f"{path}: the files are larger than a bundle can be")
+        return {p.name: p.read_bytes() for p in found}
     try:
         with zipfile.ZipFile(path) as bundle:
-            return {name: bundle.read(name) for name in bundle.namelist()
-                    if not name.endswith("/")}
-    except zipfile.BadZipFile as exc:
+            entries = [info for info in bundle.infolist() if not info.is_dir()]
+            if sum(info.file_size for info in entries) > MAX_BUNDLE_BYTES:
+                raise RecountError(f"{path}: unpacked, it is larger than a bundle can be")
+            return {info.filename: bundle.read(info) for info in entries}
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError,
+            RuntimeError, ValueError) as exc:
+        if isinstance(exc, RecountError):
+            raise
         raise RecountError(f"{path}: not a zip file or a folder ({exc})") from exc
 
 
@@ -100,10 +174,9 @@ def check_manifest(files: dict[str, bytes]) -> tuple[bool, bool | None, str, lis
     if MANIFEST not in files:
         return False, None, "", ["manifest.json is missing"]
     try:
-        manifest = json.loads(files[MANIFEST])
-    except json.JSONDecodeError as exc:
-        return False, None, "", [f"manifest.json is not valid JSON ({exc.msg})"]
-    listed = manifest.get("files", {})
+        listed = _document(files, MANIFEST, Manifest).files
+    except RecountError as exc:
+        return False, None, "", [str(exc)]
     for name, digest in sorted(listed.items()):
         if name not in files:
             problems.append(f"{name} is listed in the manifest but missing")
@@ -115,15 +188,17 @@ def check_manifest(files: dict[str, bytes]) -> tuple[bool, bool | None, str, lis
     signature_valid = None
     fingerprint = ""
     if SIGNATURE in files and PUBLIC_KEY in files:
-        from cryptography.exceptions import InvalidSignature
+        from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
         from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
         fingerprint = key_fingerprint(files[PUBLIC_KEY])
         try:
             key = load_pem_public_key(files[PUBLIC_KEY])
-            key.verify(base64.b64decode(files[SIGNATURE]), files[MANIFEST])
+            key.verify(base64.b64decode(files[SIGNATURE], validate=True), files[MANIFEST])
             signature_valid = True
-        except (InvalidSignature, ValueError, TypeError):
+        except (InvalidSignature, ValueError, TypeError, binascii.Error,
+                UnsupportedAlgorithm, AttributeError):
+            # AttributeError: a key of a kind that signs differently (not Ed25519)
             signature_valid = False
             problems.append("the signature does not match the manifest")
     return intact, signature_valid, fingerprint, problems
@@ -132,24 +207,41 @@ def check_manifest(files: dict[str, bytes]) -> tuple[bool, bool | None, str, lis
 def _text(files: dict[str, bytes], name: str) -> str:
     if name not in files:
         raise RecountError(f"{name} is missing from the bundle")
-    return files[name].decode("utf-8")
-
-
-def recount_question(question: dict, files: dict[str, bytes]) -> dict:
-    """Count one question of the bundle from its file; returns the count's report."""
-    name = question["file"]
-    kind = question["kind"]
     try:
-        if kind == "resolution":
-            return tally_from_json(json.loads(_text(files, name))).to_json()
+        return files[name].decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise RecountError(f"{name}: not UTF-8 text ({exc.reason} at byte {exc.start})") \
+            from None
+
+
+def recount_question(question: BundleQuestion | dict, files: dict[str, bytes]) -> dict:
+    """Count one question of the bundle from its file; returns the count's report."""
+    if isinstance(question, dict):
+        question = BundleQuestion.model_validate(question)
+    name, kind = question.file, question.kind
+    if kind == "resolution":
+        try:
+            return tally_from_json(_document(files, name)).to_json()
+        except TallyError as exc:
+            raise RecountError(f"{name}: {exc}") from exc
+    if question.seed is None:
+        raise RecountError(f"ballot.json: question {question.position} ({name}) has no seed "
+                           "for its lots")
+    try:
         election = parse_blt(_text(files, name))
         if kind == "stv":
-            return count_stv(election.ballots, election.candidates, question["seats"],
-                             question["rule"], withdrawn=election.withdrawn,
-                             seed=question["seed"]).to_json()
-        return count_plurality(election.ballots, election.candidates, question["seats"],
-                               seed=question["seed"])
-    except (TallyError, BltError, StvError, json.JSONDecodeError) as exc:
+            if question.rule is None:
+                raise RecountError(f"ballot.json: question {question.position} ({name}) "
+                                   "names no STV rule")
+            return count_stv(election.ballots, election.candidates, question.seats,
+                             question.rule, withdrawn=election.withdrawn,
+                             seed=question.seed).to_json()
+        if question.seats > len(election.candidates):
+            raise RecountError(f"{question.seats} seats but only "
+                               f"{len(election.candidates)} candidates")
+        return count_plurality(election.ballots, election.candidates, question.seats,
+                               seed=question.seed)
+    except (BltError, StvError) as exc:
         raise RecountError(f"{name}: {exc}") from exc
 
 
@@ -167,26 +259,22 @@ def _differences(kind: str, stored: dict, recount: dict) -> list[str]:
 def recount_bundle(path: str | Path) -> BundleCheck:
     files = read_bundle(path)
     intact, signature, fingerprint, problems = check_manifest(files)
-    try:
-        ballot = json.loads(_text(files, "ballot.json"))
-        stored = json.loads(_text(files, "results.json"))
-    except json.JSONDecodeError as exc:
-        raise RecountError(f"ballot.json or results.json is not valid JSON ({exc.msg})") \
-            from exc
+    ballot = _document(files, "ballot.json", BundleBallot)
+    stored = _document(files, "results.json", dict[Name, StoredResult])
     checks = []
-    for question in ballot["questions"]:
+    for question in ballot.questions:
         recount = recount_question(question, files)
-        kept = stored.get(str(question["position"]))
+        kept = stored.get(str(question.position))
         if kept is None:
             differences = ["the bundle holds no stored result for this question"]
         else:
-            differences = _differences(question["kind"], kept["data"], recount)
+            differences = _differences(question.kind, kept.data, recount)
             outcome = recount.get("outcome", "elected")
-            if kept["outcome"] != outcome:
-                differences.insert(0, f"outcome: stored {kept['outcome']}, recounted "
+            if kept.outcome != outcome:
+                differences.insert(0, f"outcome: stored {kept.outcome}, recounted "
                                       f"{outcome}")
-        checks.append(QuestionCheck(position=question["position"], title=question["title"],
-                                    kind=question["kind"], agrees=not differences,
+        checks.append(QuestionCheck(position=question.position, title=question.title,
+                                    kind=question.kind, agrees=not differences,
                                     differences=differences, recount=recount))
     return BundleCheck(files_intact=intact, signature_valid=signature,
                        key_fingerprint=fingerprint, problems=problems, questions=checks)

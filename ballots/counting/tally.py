@@ -2,151 +2,73 @@
 `manage.py tally FILE.json` (a tally file a scrutineer can also write by hand). Pure
 Python, exact arithmetic (fractions), no database.
 
-A tally file:
+A tally file (its one schema, and the typed input of the count, is `tally_input.py`):
 
     {"resolution_type": "special",
      "rules": {"voting_basis": "one_member_one_vote", "threshold": {"comparator": ">=",
                "value": "3/4"}, "denominator": "votes_cast", "dual_test": true, ...},
      "votes": [{"class": "User", "weight": "1", "choice": "for", "count": 40}, ...]}
 
-How the rules are read:
+Each row of `votes` gives how many papers (`count`, required) of one class and weight
+(default 1) gave one choice. How the rules are read:
 - `voting_basis`: one member one vote counts each vote once (its weight is ignored); one
   share one vote counts weight x count; class weighted works out each class's share of
   its own votes for, and combines the classes by their fixed weights.
-- `class_weights` (class weighted): fractions summing to 1. `empty_class`: a class that
-  casts no votes for or against is left out and the other weights are rescaled
-  ("rescale"), or counts as no votes for, its weight kept ("zero").
-- `class_caps`: a class's votes count for at most this share of the votes cast (for and
-  against), scaled down to it if they are more.
-- `excluded_classes`: their votes are left out of this resolution.
+- `class_weights` (class weighted only): fractions from 0 to 1 summing to 1.
+  `empty_class`: a class that casts no votes for or against is left out and the other
+  weights are rescaled ("rescale"), or counts as no votes for, its weight kept ("zero").
+- `class_caps`: a class's votes for and against count for at most this share (above 0,
+  below 1) of the votes cast, scaled down to it if they are more. A cap limits voting
+  strength only: the class's withheld papers are reported unscaled, and its members
+  count in the turnout as they voted.
+- `excluded_classes`: a list of classes whose votes are left out of this resolution.
 - `dual_test`: as well as the overall threshold, a majority (for more than against) in
   every class that voted.
 - `denominator`: votes cast (for + against; withheld is not a vote), or `eligible` (all
-  members, or all voting rights, given as a number).
-- `threshold`: comparator `>` or `>=` and a fraction. An exact tie (for equal to against,
-  on votes cast, against "more than half") is decided by the chair's casting vote where the
-  rules give one (`casting_vote: chair` and `chair_casting_vote`), recorded apart; with no
-  casting vote the resolution is not passed; with a casting vote but no record of how it
-  was used, the result is `tied_undecided`: never guessed.
-- `minimum_turnout`: votes for, against and withheld must be at least this share of
-  `eligible`.
+  members, or all voting rights, given as a number above 0; a number of members is whole).
+- `threshold`: comparator `>` or `>=` and a fraction above 0 and at most 1. An exact tie
+  (for equal to against, each exactly half of the measure, on votes cast, against "more
+  than half") is decided by the chair's casting vote where the rules give one
+  (`casting_vote: chair` and `chair_casting_vote`), recorded apart; with no casting vote
+  the resolution is not passed; with a casting vote but no record of how it was used, the
+  result is `tied_undecided`: never guessed. Under class weights with `empty_class: zero`,
+  equal weighted votes for and against with a class empty are each below half: not a
+  tie, and not passed.
+- `minimum_turnout` (above 0, at most 1): the members who voted for, against or withheld
+  (the voting rights they hold, when `denominator` is `total_voting_rights`), before any
+  cap, must be at least this share of `eligible`. More voting than are eligible is refused.
 - `two_stage`: a resolution that passes awaits its confirming meeting.
 
-`percentage_for` follows UK practice: for / (for + against), to two places; for class
-weighted votes it is the weighted share for, which is what the threshold is tested on.
+`percentage_for` follows UK practice: for / (for + against), to two places, rounded half
+up; for class weighted votes it is the weighted share for, which is what the threshold is
+tested on. Percentages in the reason are rounded the same way (a whole percentage is
+written without places: "40%").
 """
 
-import json
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from dataclasses import dataclass
+from decimal import Decimal
 from fractions import Fraction
+from pathlib import Path
 
-CHOICES = ("for", "against", "withheld")
-BASES = ("one_member_one_vote", "one_share_one_vote", "class_weighted")
-DENOMINATORS = ("votes_cast", "eligible_members", "total_voting_rights")
-RULE_KEYS = {"voting_basis", "class_weights", "empty_class", "class_caps", "excluded_classes",
-             "dual_test", "threshold", "denominator", "eligible", "minimum_turnout",
-             "two_stage", "casting_vote", "chair_casting_vote"}
-HALF = Fraction(1, 2)
+from .tally_input import (
+    BASES,
+    CHOICES,
+    DENOMINATORS,
+    HALF,
+    Rules,
+    TallyError,
+    TallyFile,
+    Threshold,
+    VoteRow,
+    load_json,
+    tally_json_schema,
+)
 
-
-class TallyError(ValueError):
-    """A tally file or rule that cannot be counted, naming the field."""
-
-
-def exact(value, *, where: str) -> Fraction:
-    """A number from a tally file: an integer, a decimal string or a fraction "2/3"."""
-    if isinstance(value, bool) or value is None:
-        raise TallyError(f"{where}: expected a number, got {value!r}")
-    try:
-        return Fraction(str(value).strip())
-    except (ValueError, ZeroDivisionError) as exc:
-        raise TallyError(f"{where}: {value!r} is not a number") from exc
-
-
-@dataclass(frozen=True)
-class VoteRow:
-    klass: str
-    weight: Fraction
-    choice: str
-    count: int
-
-
-@dataclass
-class Rules:
-    voting_basis: str = "one_member_one_vote"
-    class_weights: dict[str, Fraction] = field(default_factory=dict)
-    empty_class: str = "rescale"
-    class_caps: dict[str, Fraction] = field(default_factory=dict)
-    excluded_classes: tuple[str, ...] = ()
-    dual_test: bool = False
-    comparator: str = ">"
-    threshold: Fraction = HALF
-    denominator: str = "votes_cast"
-    eligible: Fraction | None = None
-    minimum_turnout: Fraction | None = None
-    two_stage: bool = False
-    casting_vote: str = "none"
-    chair_casting_vote: str | None = None
-
-    @classmethod
-    def from_json(cls, data: dict) -> "Rules":
-        unknown = set(data) - RULE_KEYS
-        if unknown:
-            raise TallyError(f"rules: unknown setting {', '.join(sorted(unknown))}")
-        rules = cls()
-        basis = data.get("voting_basis", rules.voting_basis)
-        if basis not in BASES:
-            raise TallyError(f"rules.voting_basis: {basis!r} is not one of {', '.join(BASES)}")
-        rules.voting_basis = basis
-        rules.class_weights = {name: exact(v, where=f"rules.class_weights.{name}")
-                               for name, v in data.get("class_weights", {}).items()}
-        if basis == "class_weighted":
-            if not rules.class_weights:
-                raise TallyError("rules.class_weights: class weighted votes need the weights")
-            if sum(rules.class_weights.values()) != 1:
-                raise TallyError("rules.class_weights: the weights must add up to 1, not "
-                                 f"{sum(rules.class_weights.values())}")
-        rules.empty_class = data.get("empty_class", "rescale")
-        if rules.empty_class not in ("rescale", "zero"):
-            raise TallyError("rules.empty_class: expected rescale or zero")
-        rules.class_caps = {name: exact(v, where=f"rules.class_caps.{name}")
-                            for name, v in data.get("class_caps", {}).items()}
-        for name, cap in rules.class_caps.items():
-            if not 0 < cap < 1:
-                raise TallyError(f"rules.class_caps.{name}: a cap is between 0 and 1")
-        rules.excluded_classes = tuple(data.get("excluded_classes", ()))
-        rules.dual_test = bool(data.get("dual_test", False))
-        threshold = data.get("threshold", {})
-        rules.comparator = threshold.get("comparator", ">")
-        if rules.comparator not in (">", ">="):
-            raise TallyError("rules.threshold.comparator: expected > or >=")
-        rules.threshold = exact(threshold.get("value", "1/2"), where="rules.threshold.value")
-        if not 0 < rules.threshold <= 1:
-            raise TallyError("rules.threshold.value: a threshold is above 0 and at most 1")
-        rules.denominator = data.get("denominator", "votes_cast")
-        if rules.denominator not in DENOMINATORS:
-            raise TallyError(f"rules.denominator: expected {', '.join(DENOMINATORS)}")
-        if "eligible" in data:
-            rules.eligible = exact(data["eligible"], where="rules.eligible")
-        if rules.denominator != "votes_cast" and not rules.eligible:
-            raise TallyError(f"rules.eligible: the denominator {rules.denominator} needs the "
-                             "number eligible")
-        if data.get("minimum_turnout") is not None:
-            rules.minimum_turnout = exact(data["minimum_turnout"],
-                                          where="rules.minimum_turnout")
-            if not rules.eligible:
-                raise TallyError("rules.eligible: a minimum turnout needs the number eligible")
-        rules.two_stage = bool(data.get("two_stage", False))
-        rules.casting_vote = data.get("casting_vote", "none")
-        if rules.casting_vote not in ("none", "chair"):
-            raise TallyError("rules.casting_vote: expected none or chair")
-        rules.chair_casting_vote = data.get("chair_casting_vote")
-        if rules.chair_casting_vote not in (None, "for", "against"):
-            raise TallyError("rules.chair_casting_vote: expected for or against")
-        return rules
+__all__ = ["BASES", "CHOICES", "DENOMINATORS", "ClassTotals", "Rules", "TallyError",
+           "TallyFile", "TallyResult", "Threshold", "VoteRow", "count_resolution",
+           "tally_file", "tally_from_json", "tally_json_schema"]
 
 
 @dataclass
@@ -188,51 +110,32 @@ class TallyResult:
         }
 
 
+def _rounded(value: Fraction, places: int) -> Decimal:
+    """`value` rounded half up to `places` decimal places, exactly (no float, no
+    intermediate rounding)."""
+    scaled = value * 10**places
+    whole = (scaled + HALF).__floor__() if scaled >= 0 else -((-scaled + HALF).__floor__())
+    return Decimal(whole).scaleb(-places).quantize(Decimal(1).scaleb(-places))
+
+
 def _number(value: Fraction) -> str:
     """An integer as it is; otherwise a decimal to six places."""
     if value.denominator == 1:
         return str(value.numerator)
-    return str((Decimal(value.numerator) / Decimal(value.denominator)).quantize(
-        Decimal("0.000001"), rounding=ROUND_HALF_UP))
+    return str(_rounded(value, 6))
 
 
 def _percent(part: Fraction, whole: Fraction) -> Decimal | None:
     if whole == 0:
         return None
-    value = Fraction(100) * part / whole
-    return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(
-        Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return _rounded(Fraction(100) * part / whole, 2)
 
 
 def _words(value: Fraction) -> str:
+    """A share as a percentage in the reason: a whole percentage as it is ("40%"), otherwise
+    to two places, rounded as `percentage_for` is ("82.95%")."""
     percent = value * 100
-    return f"{percent.numerator // percent.denominator}%" if percent.denominator == 1 else \
-        f"{float(percent):.2f}%"
-
-
-def rows_from_json(votes: list) -> list[VoteRow]:
-    if not isinstance(votes, list):
-        raise TallyError("votes: expected a list")
-    rows = []
-    for i, vote in enumerate(votes):
-        where = f"votes[{i}]"
-        if not isinstance(vote, dict):
-            raise TallyError(f"{where}: expected an object")
-        unknown = set(vote) - {"class", "weight", "choice", "count"}
-        if unknown:
-            raise TallyError(f"{where}: unknown field {', '.join(sorted(unknown))}")
-        choice = vote.get("choice")
-        if choice not in CHOICES:
-            raise TallyError(f"{where}.choice: {choice!r} is not for, against or withheld")
-        count = vote.get("count", 1)
-        if not isinstance(count, int) or isinstance(count, bool) or count < 0:
-            raise TallyError(f"{where}.count: a count is a whole number of 0 or more")
-        weight = exact(vote.get("weight", 1), where=f"{where}.weight")
-        if weight < 0:
-            raise TallyError(f"{where}.weight: a weight cannot be negative")
-        rows.append(VoteRow(klass=str(vote.get("class", "")), weight=weight, choice=choice,
-                            count=count))
-    return rows
+    return f"{percent.numerator}%" if percent.denominator == 1 else f"{_rounded(percent, 2)}%"
 
 
 def _class_totals(rows: Iterable[VoteRow], rules: Rules) -> dict[str, ClassTotals]:
@@ -252,7 +155,17 @@ def _class_totals(rows: Iterable[VoteRow], rules: Rules) -> dict[str, ClassTotal
     return dict(totals)
 
 
+def _turnout(rows: Iterable[VoteRow], rules: Rules) -> Fraction:
+    """Who voted (for, against or withheld), before any cap, in the unit of `eligible`: the
+    members who voted, or the voting rights they hold when the rules count voting rights.
+    A cap limits a class's voting strength, not whether its members voted."""
+    return sum((row.count * (1 if rules.counts_members else row.weight)
+                for row in rows if row.klass not in rules.excluded_classes), Fraction(0))
+
+
 def _apply_caps(totals: dict[str, ClassTotals], rules: Rules) -> list[str]:
+    """Scale a capped class's votes for and against down to its cap of the votes cast.
+    Withheld is not a vote, so it is not scaled: it stays the number who withheld."""
     notes = []
     for name, cap in rules.class_caps.items():
         capped = totals.get(name)
@@ -264,7 +177,6 @@ def _apply_caps(totals: dict[str, ClassTotals], rules: Rules) -> list[str]:
         factor = cap * others / ((1 - cap) * capped.cast)
         capped.votes_for *= factor
         capped.votes_against *= factor
-        capped.withheld *= factor
         notes.append(f"the {name} class's votes were scaled down to {_words(cap)} of the "
                      "votes cast")
     return notes
@@ -272,7 +184,17 @@ def _apply_caps(totals: dict[str, ClassTotals], rules: Rules) -> list[str]:
 
 def count_resolution(rows: Iterable[VoteRow], rules: Rules,
                      resolution_type: str = "ordinary") -> TallyResult:
+    """Count a resolution: `rows` (validated `VoteRow`s) under `rules` (a validated
+    `Rules`). `TallyError` when the votes do not fit the rules (a weighted class without a
+    weight, more voting than are eligible)."""
     rows = list(rows)
+    if not isinstance(rules, Rules) or not all(isinstance(row, VoteRow) for row in rows):
+        raise TypeError("count_resolution counts VoteRow rows under Rules")
+    turnout = _turnout(rows, rules)
+    if rules.eligible is not None and turnout > rules.eligible:
+        unit = "members" if rules.counts_members else "voting rights"
+        raise TallyError(f"votes: {_number(turnout)} {unit} voted, more than the "
+                         f"{_number(rules.eligible)} eligible (rules.eligible)")
     totals = _class_totals(rows, rules)
     notes = _apply_caps(totals, rules)
     withheld = sum((t.withheld for t in totals.values()), Fraction(0))
@@ -291,7 +213,7 @@ def count_resolution(rows: Iterable[VoteRow], rules: Rules,
                              for n, t in present.items()), Fraction(0)) / weight
             votes_against = sum((rules.class_weights[n] * t.votes_against / t.cast
                                  for n, t in present.items()), Fraction(0)) / weight
-        for name in set(rules.class_weights) - set(present):
+        for name in sorted(set(rules.class_weights) - set(present)):
             notes.append(f"the {name} class cast no votes "
                          + ("and was left out, the other weights rescaled"
                             if rules.empty_class == "rescale" else "and counts as none for"))
@@ -302,9 +224,11 @@ def count_resolution(rows: Iterable[VoteRow], rules: Rules,
         votes_for = sum((t.votes_for for t in totals.values()), Fraction(0))
         votes_against = sum((t.votes_against for t in totals.values()), Fraction(0))
         percentage = _percent(votes_for, votes_for + votes_against)
-        if rules.denominator == "votes_cast":
-            measured = votes_for / (votes_for + votes_against) if votes_for + votes_against \
-                else Fraction(0)
+        if rules.denominator == "votes_cast" and not votes_for + votes_against:
+            measured = Fraction(0)
+            headline = "no votes were cast for or against"
+        elif rules.denominator == "votes_cast":
+            measured = votes_for / (votes_for + votes_against)
             headline = f"{_words(measured)} of the votes cast were for"
         else:
             measured = votes_for / rules.eligible
@@ -314,7 +238,9 @@ def count_resolution(rows: Iterable[VoteRow], rules: Rules,
     result = TallyResult(outcome="not_passed", votes_for=votes_for,
                          votes_against=votes_against, withheld=withheld,
                          percentage_for=percentage, classes=totals, reason="")
-    need = f"{'more than' if rules.comparator == '>' else 'at least'} {_words(rules.threshold)}"
+    threshold = rules.threshold
+    need = f"{'more than' if threshold.comparator == '>' else 'at least'} " \
+        f"{_words(threshold.value)}"
 
     def finish(outcome: str, why: str) -> TallyResult:
         if outcome == "passed" and rules.two_stage:
@@ -325,10 +251,9 @@ def count_resolution(rows: Iterable[VoteRow], rules: Rules,
         return result
 
     if rules.minimum_turnout is not None:
-        turnout = (sum((t.cast + t.withheld for t in totals.values()), Fraction(0))
-                   / rules.eligible)
-        if turnout < rules.minimum_turnout:
-            return finish("not_passed", f"not passed: {_words(turnout)} of those eligible "
+        share = turnout / rules.eligible
+        if share < rules.minimum_turnout:
+            return finish("not_passed", f"not passed: {_words(share)} of those eligible "
                                         f"voted, below the {_words(rules.minimum_turnout)} "
                                         "the rules require")
     if rules.dual_test:
@@ -339,8 +264,12 @@ def count_resolution(rows: Iterable[VoteRow], rules: Rules,
                                         f"{', '.join(lost)} class"
                                         f"{'es' if len(lost) > 1 else ''} "
                                         f"({headline})")
-    tie = (rules.denominator == "votes_cast" and rules.comparator == ">"
-           and rules.threshold == HALF and votes_for == votes_against and votes_for > 0)
+    # A tie is for equal to against with exactly half the measure, against "more than
+    # half". Under class weights with empty classes counted as none for, equal weighted
+    # votes for and against are each below half: that is not a tie but a loss.
+    tie = (rules.denominator == "votes_cast" and threshold.comparator == ">"
+           and threshold.value == HALF and votes_for == votes_against and votes_for > 0
+           and measured == HALF)
     if tie:
         if rules.casting_vote != "chair":
             return finish("not_passed", f"not passed: the votes are tied ({_number(votes_for)}"
@@ -352,8 +281,8 @@ def count_resolution(rows: Iterable[VoteRow], rules: Rules,
         return finish("passed" if rules.chair_casting_vote == "for" else "not_passed",
                       f"tied at {_number(votes_for)} each; the chair's casting vote was "
                       f"{rules.chair_casting_vote}")
-    ok = measured > rules.threshold if rules.comparator == ">" else \
-        measured >= rules.threshold
+    ok = measured > threshold.value if threshold.comparator == ">" else \
+        measured >= threshold.value
     if ok:
         return finish("passed", f"passed: {headline}, {need} needed"
                                 + (", with a majority in every class" if rules.dual_test
@@ -361,23 +290,18 @@ def count_resolution(rows: Iterable[VoteRow], rules: Rules,
     return finish("not_passed", f"not passed: {headline}, {need} needed")
 
 
-def tally_from_json(data: dict) -> TallyResult:
-    if not isinstance(data, dict):
-        raise TallyError("a tally file is one JSON object")
-    unknown = set(data) - {"resolution_type", "rules", "votes"}
-    if unknown:
-        raise TallyError(f"unknown field {', '.join(sorted(unknown))}")
-    if "votes" not in data:
-        raise TallyError("votes: missing")
-    rules = Rules.from_json(data.get("rules", {}))
-    return count_resolution(rows_from_json(data["votes"]), rules,
-                            data.get("resolution_type", "ordinary"))
+def tally_from_json(data) -> TallyResult:
+    """Count a tally file's contents (the parsed JSON), validated by `TallyFile`."""
+    tally = TallyFile.from_json(data)
+    return count_resolution(tally.votes, tally.rules, tally.resolution_type)
 
 
-def tally_file(path: str) -> TallyResult:
+def tally_file(path: str | Path) -> TallyResult:
+    """Count a tally file. `OSError` if it cannot be read; `TallyError` if it is not a
+    tally file, naming the file and the field."""
+    path = Path(path)
     try:
-        with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
-    except json.JSONDecodeError as exc:
-        raise TallyError(f"{path}: not valid JSON (line {exc.lineno}: {exc.msg})") from exc
+        data = load_json(path.read_bytes(), name=str(path))
+    except ValueError as exc:
+        raise TallyError(str(exc)) from None
     return tally_from_json(data)

@@ -96,7 +96,8 @@ def plan(request):
                                            nation=data["nation"], meeting_at=meeting_at,
                                            appointment_hours=data["proxy_deadline_hours"],
                                            revocation_hours=None),
-                "window": confirmation_window(first_meeting=data["first_meeting"])
+                "window": confirmation_window(first_meeting=data["first_meeting"],
+                                              legal_form=data["legal_form"])
                 if data["first_meeting"] else None,
             }
         except DomainError as exc:

@@ -98,7 +98,7 @@ def test_society_with_first_meeting_and_72_hour_proxies() -> None:
 
 
 def test_readable_output() -> None:
-    assert command(*S7, "--first-meeting", "2025-06-10").splitlines() == [
+    assert command(*S7).splitlines() == [
         "Deemed delivery: Wednesday 5 March 2025 10:00 (2025-03-05T10:00:00+00:00)",
         "Earliest lawful meeting: Thursday 20 March 2025",
         "Meeting lawful: no. The notice is deemed delivered on Wednesday 5 March 2025; 14 clear "
@@ -106,8 +106,10 @@ def test_readable_output() -> None:
         "Wednesday 19 March 2025 would be too early.",
         "Proxy appointment deadline: no deadline",
         "Proxy revocation deadline: Wednesday 19 March 2025 10:00",
-        "Confirming meeting window: Tuesday 24 June 2025 to Thursday 10 July 2025",
     ]
+    society = ["--legal-form", "coop_society", *S7[2:]]
+    assert command(*society, "--first-meeting", "2025-06-10").splitlines()[-1] == \
+        "Confirming meeting window: Tuesday 24 June 2025 to Thursday 10 July 2025"
 
 
 @pytest.mark.parametrize(("replace", "message"), [

@@ -4,9 +4,9 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from governance.calendar import LONDON, Nation
+from governance.exceptions import DomainError
 from governance.models import LegalForm
 from governance.timing import (
-    UnlawfulTiming,
     confirmation_window,
     day_words,
     notice_timing,
@@ -69,7 +69,8 @@ class Command(BaseCommand):
                             "must arrive.")
         parser.add_argument("--first-meeting",
                             help="Date of the first meeting of a society's two-stage special "
-                            "resolution; prints the window for the confirming meeting.")
+                            "resolution; prints the window for the confirming meeting "
+                            "(refused for a company, which has no such procedure).")
         parser.add_argument("--json", action="store_true", help="Print one JSON object.")
 
     def handle(self, *args, **options):
@@ -96,7 +97,9 @@ class Command(BaseCommand):
                                       meeting_at=meeting_at,
                                       appointment_hours=options["proxy_deadline_hours"],
                                       revocation_hours=options["revocation_deadline_hours"])
-        except UnlawfulTiming as exc:
+            window = confirmation_window(first_meeting=first_meeting, legal_form=legal_form) \
+                if first_meeting else None
+        except DomainError as exc:  # unlawful, or input the calendar cannot work with
             raise CommandError(exc.message) from exc
 
         appointment, revocation = proxies.appointment_deadline, proxies.revocation_deadline
@@ -108,7 +111,6 @@ class Command(BaseCommand):
             "proxy_appointment_deadline": appointment.isoformat() if appointment else None,
             "proxy_revocation_deadline": revocation.isoformat() if revocation else None,
         }
-        window = confirmation_window(first_meeting=first_meeting) if first_meeting else None
         if window:
             result["confirmation_window"] = {"earliest": window.earliest.isoformat(),
                                              "latest": window.latest.isoformat()}
