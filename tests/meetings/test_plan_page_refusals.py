@@ -12,8 +12,8 @@ ASKED = {"legal_form": "cic_shares", "nation": "england-wales",
 
 @pytest.mark.parametrize(("changes", "field", "words"), [
     # Sending the notice on the last day of year 9999 used to overflow the calendar.
-    ({"notice_sent": "9999-12-31T10:00"}, "notice_sent", "must fall between"),
-    ({"meeting": "9999-12-31T10:00"}, "meeting", "must fall between"),
+    ({"notice_sent": "9999-12-31T10:00"}, "notice_sent", "no later than"),
+    ({"meeting": "9999-12-31T10:00"}, "meeting", "no later than"),
     # A society's rules set their own deadline: ten million hours is no deadline at all.
     ({"legal_form": "coop_society", "proxy_deadline_hours": "10000000"},
      "proxy_deadline_hours", None),

@@ -1,5 +1,6 @@
 import datetime as dt
 import json
+import math
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -35,6 +36,8 @@ def _day(value: str, *, option: str) -> dt.date:
 
 def _within(value: float | None, *, option: str, highest: int) -> None:
     """The same ranges as the planner's form ("When can we hold the meeting?")."""
+    if value is not None and not math.isfinite(value):
+        raise CommandError(f"{option} must be a number of hours, not {value}.")
     if value is not None and value < 0:
         raise CommandError(f"{option} cannot be negative.")
     if value is not None and value > highest:
