@@ -159,7 +159,10 @@ def rulebook_check(*, settings: RulebookSettings, legal_form: str,
     if settings.voting_basis == "class_weighted":
         if not settings.class_weights:
             raise RulebookInvalid("Give each class its weight.", field="class_weights")
-        total = sum(fraction(w, setting="class_weights") for w in settings.class_weights.values())
+        weights = [fraction(w, setting="class_weights") for w in settings.class_weights.values()]
+        if any(w <= 0 for w in weights):
+            raise RulebookInvalid("Each class's weight is more than 0%.", field="class_weights")
+        total = sum(weights)
         if total != 1:
             raise RulebookInvalid(f"The class weights add up to {float(total):.0%}; they must "
                                   "add up to 100%.", field="class_weights")

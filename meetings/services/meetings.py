@@ -11,8 +11,9 @@ from django.utils import timezone
 
 from governance.exceptions import DomainError
 from governance.formatting import long_date
+from governance.selectors import organisation_get
 from governance.services import audit_record
-from governance.timing import confirmation_window, day_words
+from governance.timing import TimingInputError, confirmation_window, day_words
 from governance.transactions import atomic
 from membership.models import Member, StakeholderClass
 
@@ -167,7 +168,13 @@ def _check_confirmation(*, meeting: Meeting, first: AgendaItem) -> None:
     if first.kind != ItemKind.RESOLUTION or first.meeting_id == meeting.pk:
         raise DomainError("Choose the resolution of an earlier meeting that this confirms.",
                           field="confirms")
-    window = confirmation_window(first_meeting=timezone.localdate(first.meeting.starts_at))
+    organisation = organisation_get()
+    try:
+        window = confirmation_window(
+            first_meeting=timezone.localdate(first.meeting.starts_at),
+            legal_form=organisation.legal_form if organisation else None)
+    except TimingInputError as exc:
+        raise DomainError(exc.message, field="confirms") from exc
     day = timezone.localdate(meeting.starts_at)
     if not window.contains(day):
         raise DomainError(f"The confirming meeting must be held between "
