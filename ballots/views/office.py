@@ -215,7 +215,8 @@ def show_of_hands(request, pk: int):
     form = ShowOfHandsForm(request.POST, questions=questions)
 
     def record(data):
-        question = next(q for q in questions if q.pk == data.pop("question"))
+        question_id = data.pop("question")
+        question = next(q for q in questions if q.pk == question_id)
         casting.show_of_hands_record(actor=request.user, ballot=ballot, question=question,
                                      **data)
 

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.access import PUBLIC, SIGNED_IN, access
 from accounts.roles import MEMBER, Role, user_roles
 from governance.exceptions import DomainError
-from governance.http import form_submit, personal_page, posted, status_for
+from governance.http import form_submit, personal_page, posted, redirect_back, status_for
 from meetings.links import member_link_read
 from membership.selectors import member_for_user
 
@@ -76,7 +76,7 @@ def proxy_revoke(request, pk: int, appointment: int):
     """Revoke from the appointment page (signed in or by link): the appointment is found
     only among the requester's own."""
     found = selectors.proxy_appointment(pk=appointment, ballot_id=pk)
-    back = request.POST.get("back", "/")
+    back = request.POST.get("back")
     token = request.POST.get("token", "")
     owner = None
     if token:
@@ -94,7 +94,7 @@ def proxy_revoke(request, pk: int, appointment: int):
         messages.error(request, exc.message)
     else:
         messages.success(request, "Your proxy appointment is revoked.")
-    return redirect(back if back.startswith("/") else "/")
+    return redirect_back(request, back)
 
 
 def _is_chair(user) -> bool:

@@ -127,3 +127,30 @@ def test_a_show_of_hands_is_recorded_once(client, users, ballot):
     assert again.status_code == 400 and "already recorded" in again.content.decode()
     page = client.get(reverse("ballots:room", args=[ballot.pk])).content.decode()
     assert "31 for, 4 against, 2 abstaining" in page
+
+
+@pytest.mark.parametrize("back", ["//evil.example/phish", "https://evil.example/",
+                                  "/\\evil.example", "javascript:alert(1)"])
+def test_revoking_a_proxy_never_sends_the_member_to_another_site(client, users, ballot,
+                                                                  back):
+    client.force_login(users["member"])
+    url = reverse("ballots:proxy", args=[ballot.pk])
+    resolution = ballot.questions.get(position=1)
+    client.post(url, {"holder": "chair", f"i{resolution.pk}": "against"})
+    appointment = ProxyAppointment.objects.get()
+    response = client.post(reverse("ballots:proxy_revoke", args=[ballot.pk, appointment.pk]),
+                           {"back": back})
+    assert response.status_code == 302 and response["Location"] == "/"
+    appointment.refresh_from_db()
+    assert appointment.revoked_at is not None
+
+
+def test_revoking_a_proxy_returns_to_the_page_it_came_from(client, users, ballot):
+    client.force_login(users["member"])
+    url = reverse("ballots:proxy", args=[ballot.pk])
+    resolution = ballot.questions.get(position=1)
+    client.post(url, {"holder": "chair", f"i{resolution.pk}": "against"})
+    appointment = ProxyAppointment.objects.get()
+    response = client.post(reverse("ballots:proxy_revoke", args=[ballot.pk, appointment.pk]),
+                           {"back": url})
+    assert response["Location"] == url
