@@ -460,6 +460,8 @@ TABLE = {
     # not on this ballot's roll.
     "ballots:vote": ("get", _ballot_kwargs, OWN_MEETING),
     "ballots:check": ("get", _ballot_kwargs, EVERYONE),
+    # The receipt comes by POST only; an empty form is sent back with its error.
+    "ballots:check#post": ("post", _ballot_kwargs, {role: 400 for role in ROLES}),
     "ballots:link_vote": ("get", _vote_link_kwargs, EVERYONE),
     "ballots:proxy_register": ("get", _ballot_kwargs, only(*BOARD)),
     "ballots:proxy_register#post": ("post", _ballot_kwargs, only(*BOARD, ok=400,

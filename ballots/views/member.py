@@ -7,9 +7,10 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
+from django.views.decorators.http import require_http_methods
 
 from accounts.access import PUBLIC, SIGNED_IN, access
-from governance.http import personal_page
+from governance.http import personal_page, posted, status_for
 from meetings.links import member_link_read
 from membership.selectors import member_for_user
 
@@ -121,18 +122,20 @@ def link_vote(request, token: str):
 
 
 @access(PUBLIC)
+@require_http_methods(["GET", "POST"])
 def receipt_check(request, pk: int):
     """Anyone holding a receipt can check that the ballot it belongs to is stored (and,
-    once closed, counted). It shows nothing about how anyone voted."""
+    once closed, counted). It shows nothing about how anyone voted. The receipt is sent by
+    POST, never in the address, so that it stays out of access logs and browser history."""
     ballot = selectors.ballot_get(pk)
     if ballot is None:
         raise Http404
-    form = ReceiptForm(request.GET if "receipt" in request.GET else None)
+    form = ReceiptForm(posted(request))
     found = None
     if form.is_bound and form.is_valid():
         found = casting.receipt_counted(ballot=ballot, receipt=form.cleaned_data["receipt"])
     return personal_page(render(request, "ballots/check.html", {
-        "ballot": ballot, "form": form, "found": found}))
+        "ballot": ballot, "form": form, "found": found}, status=status_for(form)))
 
 
 @access(PUBLIC)
