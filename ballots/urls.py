@@ -34,6 +34,8 @@ urlpatterns = [
     path("ballots/<int:pk>/proxy/<int:appointment>/revoke/", proxy.proxy_revoke,
          name="proxy_revoke"),
     path("ballots/<int:pk>/held/", proxy.proxies_held, name="proxies_held"),
+    path("office/ballots/<int:pk>/chair-proxies/", proxy.chair_proxies,
+         name="chair_proxies"),
     path("v/<str:token>/", member.link_vote, name="link_vote"),
     path("b/<str:token>/", member.voter_link, name="voter_link"),
     path("v/<str:token>/proxy/", proxy.link_proxy_appoint, name="link_proxy"),

@@ -41,7 +41,7 @@ from tests.factories import MemberFactory, ShareClassFactory, StakeholderClassFa
 
 PLATFORM_NAMESPACES = {"governance", "membership", "meetings", "ballots"}
 ROLES = ["anonymous", "member", "secretary", "chair", "board", "scrutineer", "admin",
-         "officer_without_mfa", "member_board_without_mfa", "no_role"]
+         "officer_without_mfa", "chair_without_mfa", "member_board_without_mfa", "no_role"]
 
 LOGIN = "login"  # 302 to the login page
 MFA = "mfa"  # 302 to two-factor set-up
@@ -58,6 +58,7 @@ def only(*allowed, ok=200, fallback=403, **overrides):
     answers = {role: (ok if role in allowed else fallback) for role in ROLES}
     answers["anonymous"] = LOGIN
     answers["officer_without_mfa"] = MFA if "secretary" in allowed else fallback
+    answers["chair_without_mfa"] = MFA if "chair" in allowed else fallback
     if "member" in allowed:
         answers["member_board_without_mfa"] = answers["member"]
     elif "board" in allowed:
@@ -299,6 +300,15 @@ def _revoke_kwargs(users):
     return {"pk": ballot.pk, "appointment": appointment.pk}
 
 
+def _chair_proxy_kwargs(users):
+    """An open ballot on which a member appointed the chair as their proxy."""
+    from ballots.models import ProxyAppointment
+
+    kwargs = _revoke_kwargs(users)
+    ProxyAppointment.objects.filter(pk=kwargs["appointment"]).update(holder="chair")
+    return {"pk": kwargs["pk"]}
+
+
 def _voter_link_kwargs(users):
     from ballots.links import voter_link_token
 
@@ -475,7 +485,12 @@ TABLE = {
     "ballots:link_proxy": ("get", _vote_link_kwargs, EVERYONE),
     "ballots:proxy_revoke": ("post", _revoke_kwargs, {**EVERYONE, **{
         role: 404 for role in ROLES}}),
-    "ballots:proxies_held": ("get", _ballot_kwargs, SIGNED_IN_ONLY),
+    # A named proxy's page: anyone signed in (it lists what their email address holds).
+    # The chair's proxies are voted on the chair's page, an officer page.
+    "ballots:proxies_held": ("get", _chair_proxy_kwargs, SIGNED_IN_ONLY),
+    "ballots:proxies_held#post": ("post", _chair_proxy_kwargs, SIGNED_IN_ONLY),
+    "ballots:chair_proxies": ("get", _chair_proxy_kwargs, only("chair")),
+    "ballots:chair_proxies#post": ("post", _chair_proxy_kwargs, only("chair")),
     "ballots:spoilt": ("post", _ballot_kwargs, only(*SECRETARY, ok=400)),
     "ballots:count_progress": ("get", _ballot_kwargs, only(*BOARD)),
     # The ballot is still open: publishing is refused with a message.

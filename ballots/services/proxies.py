@@ -237,13 +237,17 @@ def proxies_end_on_attendance(*, actor, meeting, member, mode: str) -> None:
                       because="the member attended the meeting", actor=actor)
 
 
-def proxies_held_by(*, ballot: Ballot, user, is_chair: bool):
-    """The appointments the signed-in person holds on this ballot: named with their email
-    address, or as the chair."""
-    from django.db.models import Q
+def proxies_held_by(*, ballot: Ballot, user):
+    """The appointments the signed-in person holds on this ballot by name (their email
+    address)."""
+    return ProxyAppointment.objects.filter(
+        ballot=ballot, revoked_at__isnull=True, holder=ProxyHolder.NAMED,
+        holder_email__iexact=user.email).select_related("principal")
 
-    held = Q(holder=ProxyHolder.NAMED, holder_email__iexact=user.email)
-    if is_chair:
-        held |= Q(holder=ProxyHolder.CHAIR)
-    return ProxyAppointment.objects.filter(held, ballot=ballot, revoked_at__isnull=True
-                                           ).select_related("principal")
+
+def proxies_held_by_chair(*, ballot: Ballot):
+    """The appointments of the chair of the meeting on this ballot: for the chair's page,
+    an officer page (two-factor)."""
+    return ProxyAppointment.objects.filter(
+        ballot=ballot, revoked_at__isnull=True, holder=ProxyHolder.CHAIR
+    ).select_related("principal")

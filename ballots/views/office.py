@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import access, acting_as
-from accounts.roles import BOARD, SCRUTINY, SECRETARY
+from accounts.roles import BOARD, CHAIR, SCRUTINY, SECRETARY
 from governance.exceptions import DomainError
 from governance.http import form_submit, posted, refusal, status_for
 from meetings.selectors import meeting_with_items
@@ -57,6 +57,7 @@ def _detail(request, ballot, question_form=None):
     return render(request, "ballots/console.html", {
         "ballot": ballot, "questions": selectors.ballot_questions(ballot),
         "turnout": selectors.turnout(ballot), "is_secretary": acting_as(request, *SECRETARY),
+        "is_chair": acting_as(request, *CHAIR),
         "progress": selectors.count_progress(ballot),
         "question_form": question_form or QuestionForm()}, status=status_for(question_form))
 

@@ -1,5 +1,5 @@
 """Proxies through the pages: a member appoints the chair with a direction; the chair votes
-for them on the holder's page; the member then votes themselves and replaces it; the
+for them on the chair's page (two-factor); the member then votes themselves and replaces it; the
 secretary records a paper appointment and votes in the room; the proxy register."""
 
 import datetime as dt
@@ -44,7 +44,7 @@ def test_a_directed_proxy_for_the_chair_then_the_members_own_vote(client, users,
     assert appointment.instructions[str(resolution.pk)] == "against"
 
     client.force_login(users["chair"])
-    held = reverse("ballots:proxies_held", args=[ballot.pk])
+    held = reverse("ballots:chair_proxies", args=[ballot.pk])
     page = client.get(held).content.decode()
     assert f"For member {appointment.principal.member_number}" in page
     refused = client.post(held, {"appointment": appointment.pk,
@@ -154,3 +154,42 @@ def test_revoking_a_proxy_returns_to_the_page_it_came_from(client, users, ballot
     response = client.post(reverse("ballots:proxy_revoke", args=[ballot.pk, appointment.pk]),
                            {"back": url})
     assert response["Location"] == url
+
+
+def test_a_chair_without_two_factor_cannot_use_the_proxies_held_by_the_chair(
+        client, users, ballot):
+    """Voting the chair's proxies uses an officer role: it needs two-factor, like every
+    officer page. Without it the chair is a signed-in person like any other on the
+    holder's page, and is sent to set up two-factor on the chair's page."""
+    from accounts.roles import Role
+    from tests.factories import UserFactory, appoint
+
+    resolution = ballot.questions.get(position=1)
+    client.force_login(users["member"])
+    client.post(reverse("ballots:proxy", args=[ballot.pk]),
+                {"holder": "chair", f"i{resolution.pk}": "against"})
+    appointment = ProxyAppointment.objects.get()
+    chair = UserFactory(email="chair.without.mfa@example.org")
+    appoint(chair, Role.CHAIR)
+
+    client.force_login(chair)
+    held = reverse("ballots:proxies_held", args=[ballot.pk])
+    page = client.get(held).content.decode()
+    assert "For member" not in page and "You hold no proxy appointments" in page
+    client.post(held, {"appointment": appointment.pk,
+                       f"p{appointment.pk}-q{resolution.pk}": "against"})
+    assert not Participation.objects.exists()
+    chair_page = client.get(reverse("ballots:chair_proxies", args=[ballot.pk]))
+    assert chair_page.status_code == 302
+    assert chair_page["Location"].startswith(reverse("mfa_activate_totp"))
+    assert not Participation.objects.exists()
+
+    # With two-factor the chair votes them, on the chair's page.
+    client.force_login(users["chair"])
+    assert "For member" not in client.get(held).content.decode()
+    chair_url = reverse("ballots:chair_proxies", args=[ballot.pk])
+    assert f"For member {appointment.principal.member_number}" in client.get(
+        chair_url).content.decode()
+    done = client.post(chair_url, {"appointment": appointment.pk,
+                                   f"p{appointment.pk}-q{resolution.pk}": "against"})
+    assert done.status_code == 302 and Participation.objects.get().channel == Channel.PROXY
