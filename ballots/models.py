@@ -26,6 +26,8 @@ class BallotKind(models.TextChoices):
 class BallotStatus(models.TextChoices):
     DRAFT = "draft", "Being prepared"
     OPEN = "open", "Open for voting"
+    # A close has begun: new votes are refused, the votes already being cast finish.
+    CLOSING = "closing", "Closing"
     CLOSED = "closed", "Closed"
 
 

@@ -88,7 +88,15 @@ def ballot_open(request, pk: int):
 @access(*SECRETARY)
 @require_POST
 def ballot_close(request, pk: int):
-    return _act(request, pk, ballots.ballot_close, "The ballot is closed.")
+    try:
+        ballots.ballot_close(actor=request.user, ballot=_ballot(pk))
+    except ballots.CloseDelayed as exc:
+        messages.warning(request, exc.message)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "The ballot is closed.")
+    return redirect("ballots:ballot", pk=pk)
 
 
 @access(*SECRETARY)
