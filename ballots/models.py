@@ -244,6 +244,43 @@ class ShowOfHands(models.Model):
         return f"show of hands on question {self.question_id}"
 
 
+class PaperVote(models.Model):
+    """A poll card in the room or a postal ballot paper that the secretary entered for an
+    elector: the paper's own reference (the poll card or envelope number) and who entered
+    it, so that the entry can be checked against the paper and disputed. One current entry
+    per elector, and a reference is used once per ballot and channel. An entry made in
+    error is withdrawn while the ballot is open, with its votes; the receipt of its votes
+    is kept only for that, and cleared at close."""
+
+    ballot = models.ForeignKey(Ballot, on_delete=models.PROTECT, related_name="paper_votes")
+    elector = models.ForeignKey(Elector, on_delete=models.PROTECT, related_name="paper_votes")
+    channel = models.CharField(max_length=10, choices=[(Channel.ROOM, Channel.ROOM.label),
+                                                       (Channel.POSTAL, Channel.POSTAL.label)])
+    reference = models.CharField(max_length=40,
+                                 help_text="The poll card or postal envelope number.")
+    entered_at = models.DateTimeField()
+    entered_by_id = models.BigIntegerField(null=True, blank=True)
+    entered_by_label = models.CharField(max_length=254, blank=True)
+    receipt_hash = models.CharField(max_length=64, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by_label = models.CharField(max_length=254, blank=True)
+    withdrawn_because = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["entered_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["ballot", "channel", "reference"],
+                                    condition=Q(withdrawn_at__isnull=True),
+                                    name="one_entry_per_paper_reference"),
+            models.UniqueConstraint(fields=["elector"], condition=Q(withdrawn_at__isnull=True),
+                                    name="one_current_paper_per_elector"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{'postal paper' if self.channel == Channel.POSTAL else 'poll card'} " \
+            f"{self.reference}"
+
+
 class SpoiltPaper(models.Model):
     """A poll card or postal ballot paper that could not be counted (unmarked, marked for
     too many, unclear, or from someone not on the roll), recorded so that the scrutineer's

@@ -32,6 +32,7 @@ from .models import (
     Channel,
     Contents,
     Elector,
+    PaperVote,
     Participation,
     ProxyAppointment,
     QuestionKind,
@@ -112,6 +113,16 @@ def scrutiny_report(ballot: Ballot) -> dict:
                         for channel in (Channel.ROOM, Channel.POSTAL)},
             "voters": participations.values("elector").distinct().count(),
         },
+        # Every poll card and postal paper the secretary entered, with its reference and
+        # who entered it (and any withdrawn in error), to check against the papers.
+        "paper_entries": [
+            {"channel": entry.channel, "reference": entry.reference,
+             "member_number": entry.elector.member_number,
+             "entered_at": _iso(entry.entered_at), "entered_by": entry.entered_by_label,
+             "withdrawn_at": _iso(entry.withdrawn_at),
+             "withdrawn_by": entry.withdrawn_by_label,
+             "withdrawn_because": entry.withdrawn_because}
+            for entry in PaperVote.objects.filter(ballot=ballot).select_related("elector")],
         "proxies": {"appointed": proxies.count(),
                     "revoked": proxies.filter(revoked_at__isnull=False).count(),
                     "used": proxies.filter(voted_at__isnull=False).count()},

@@ -94,6 +94,25 @@ def elector_by_number(*, ballot: Ballot, number: int) -> Elector | None:
     return Elector.objects.filter(ballot=ballot, member_number=number).first()
 
 
+def paper_votes(ballot: Ballot):
+    """Every poll card and postal paper entered, current or withdrawn, with the elector."""
+    from .models import PaperVote
+
+    return PaperVote.objects.filter(ballot=ballot).select_related("elector")
+
+
+def paper_vote(*, ballot: Ballot, pk: int):
+    from .models import PaperVote
+
+    return PaperVote.objects.filter(ballot=ballot, pk=pk).select_related(
+        "ballot", "elector").first()
+
+
+def paper_vote_current(elector: Elector):
+    """The paper entered for this elector (a poll card or postal paper), if any."""
+    return elector.paper_votes.filter(withdrawn_at__isnull=True).first()
+
+
 def shows_of_hands(ballot: Ballot):
     from .models import ShowOfHands
 

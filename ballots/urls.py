@@ -14,6 +14,8 @@ urlpatterns = [
     path("office/ballots/<int:pk>/close/", office.ballot_close, name="close"),
     path("office/ballots/<int:pk>/proxies/", office.proxy_register, name="proxy_register"),
     path("office/ballots/<int:pk>/room/", office.room_votes, name="room"),
+    path("office/ballots/<int:pk>/room/<int:paper>/withdraw/", office.paper_withdraw,
+         name="paper_withdraw"),
     path("office/ballots/<int:pk>/hands/", office.show_of_hands, name="hands"),
     path("office/ballots/<int:pk>/spoilt/", office.spoilt_paper, name="spoilt"),
     path("office/ballots/<int:pk>/count/", office.count_progress, name="count_progress"),

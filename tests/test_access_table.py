@@ -300,6 +300,17 @@ def _revoke_kwargs(users):
     return {"pk": ballot.pk, "appointment": appointment.pk}
 
 
+def _paper_kwargs_ballot(users):
+    """A poll card entered for the member in the table (withdrawing it needs a reason)."""
+    from ballots.models import PaperVote
+
+    ballot, sent = _open_ballot(users)
+    paper = PaperVote.objects.create(ballot=ballot, elector=ballot.electors.get(),
+                                     channel="room", reference="1",
+                                     entered_at=timezone.now())
+    return {"pk": ballot.pk, "paper": paper.pk}
+
+
 def _chair_proxy_kwargs(users):
     """An open ballot on which a member appointed the chair as their proxy."""
     from ballots.models import ProxyAppointment
@@ -479,6 +490,7 @@ TABLE = {
     "ballots:room": ("get", _ballot_kwargs, only(*SECRETARY)),
     "ballots:room#post": ("post", _ballot_kwargs, only(*SECRETARY, ok=400)),
     "ballots:hands": ("post", _ballot_kwargs, only(*SECRETARY, ok=400)),
+    "ballots:paper_withdraw": ("post", _paper_kwargs_ballot, only(*SECRETARY, ok=400)),
     # The proxy pages need a meeting's rules; this ballot's have no proxies section, so
     # the page says proxies are not allowed.
     "ballots:proxy": ("get", _ballot_kwargs, OWN_MEETING),

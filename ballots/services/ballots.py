@@ -20,6 +20,7 @@ from ..models import (
     BallotStatus,
     Channel,
     Option,
+    PaperVote,
     Participation,
     ProxyAppointment,
     Question,
@@ -154,8 +155,10 @@ def _close_finish(*, actor, ballot_id: int) -> Ballot:
         ballot.status = BallotStatus.CLOSED
         ballot.closed_at = timezone.now()
         ballot.save(update_fields=["status", "closed_at"])
-        # The proxies' receipts were kept only so a member's own vote could replace theirs.
+        # The receipts of proxies' votes and of papers entered were kept only so that a
+        # member's own vote could replace them, or an entry in error be withdrawn.
         ProxyAppointment.objects.filter(ballot=ballot).update(voted_receipt_hash="")
+        PaperVote.objects.filter(ballot=ballot).update(receipt_hash="")
         audit_record(actor=actor, action="ballot.closed", target=ballot, changes={
             "closed_at": ballot.closed_at, "participations": Participation.objects.filter(
                 question__ballot=ballot).count()})

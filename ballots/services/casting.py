@@ -132,6 +132,10 @@ def vote_cast(*, ballot: Ballot, elector: Elector, answers: dict[int, Answer],
             store_votes(ballot=ballot, elector=elector, answers=answers, questions=questions,
                         channel=channel, hashed=hashed, actor=actor)
     except IntegrityError as exc:
+        paper = elector.paper_votes.filter(withdrawn_at__isnull=True).first()
+        if paper is not None:
+            raise VoteRefused(f"A vote on paper was recorded for you ({paper}). If you did "
+                              "not cast it, tell the secretary.") from exc
         raise VoteRefused("You have already voted on this ballot."
                           + (" To change your vote, use your receipt code."
                              if ballot.change_allowed else "")) from exc

@@ -32,18 +32,22 @@ def _vote(request, ballot, elector, *, token: str | None = None, represented=Non
     questions = list(selectors.ballot_questions(ballot))
     voted = selectors.questions_voted(elector, own_only=True)
     by_proxy = bool(selectors.questions_voted(elector)) and not voted
-    changing = bool(voted) and ballot.change_allowed
+    # A paper entered for them by the secretary cannot be changed online: they never had
+    # its receipt. They are told it was entered, with its number, and how to dispute it.
+    paper = selectors.paper_vote_current(elector)
+    changing = bool(voted) and ballot.change_allowed and paper is None
     form = BallotPaperForm(request.POST if request.method == "POST" else None,
                            questions=questions, elector=elector)
     receipt_form = ReceiptForm(request.POST if request.method == "POST" and changing
                                else None)
     context = {"ballot": ballot, "elector": elector, "form": form, "token": token,
                "voted": voted, "changing": changing, "receipt_form": receipt_form,
-               "by_proxy": by_proxy, "represented": represented, "choices": choices or [],
+               "by_proxy": by_proxy, "paper_entry": paper, "represented": represented,
+               "choices": choices or [],
                "for_number": elector.member_number if represented or choices else None,
                "open": ballot.status == BallotStatus.OPEN}
     step = request.POST.get("step")
-    if request.method == "POST" and form.is_valid() and (not changing or
+    if request.method == "POST" and paper is None and form.is_valid() and (not changing or
                                                          receipt_form.is_valid()):
         answers = form.answers()
         if not answers:

@@ -129,7 +129,8 @@ def scrutiny(request, pk: int):
         "ballot": ballot, "report": report,
         "key_fingerprint": reports.signing_key_fingerprint(),
         "is_board": acting_as(request, *BOARD),
-        "spoilt_papers": selectors.spoilt_papers(ballot)})
+        "spoilt_papers": selectors.spoilt_papers(ballot),
+        "paper_entries": selectors.paper_votes(ballot)})
 
 
 @access(*SCRUTINY, *BOARD)

@@ -77,12 +77,12 @@ def test_the_secretary_records_a_paper_proxy_and_votes_in_the_room(client, users
     assert "Pat Proxy" in page and "(on paper)" in page
 
     room = reverse("ballots:room", args=[ballot.pk])
-    assert client.post(room, {"member_number": 101, "channel": "room",
+    assert client.post(room, {"member_number": 101, "channel": "room", "reference": "17",
                               f"q{resolution.pk}": "against"}).status_code == 302
-    again = client.post(room, {"member_number": 101, "channel": "postal",
+    again = client.post(room, {"member_number": 101, "channel": "postal", "reference": "E3",
                                f"q{resolution.pk}": "for"})
     assert again.status_code == 400 and "already voted" in again.content.decode()
-    stranger = client.post(room, {"member_number": 9999, "channel": "room",
+    stranger = client.post(room, {"member_number": 9999, "channel": "room", "reference": "18",
                                   f"q{resolution.pk}": "for"})
     assert "not on the roll" in stranger.content.decode()
     assert Participation.objects.get().channel == Channel.ROOM
