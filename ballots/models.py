@@ -310,3 +310,35 @@ class QuestionResult(models.Model):
 
     def __str__(self) -> str:
         return f"result of question {self.question_id}: {self.outcome}"
+
+
+class BundleStatus(models.TextChoices):
+    QUEUED = "queued", "Waiting for a worker"
+    BUILDING = "building", "Being made"
+    READY = "ready", "Ready"
+
+
+class ScrutinyBundle(models.Model):
+    """The scrutineer's signed bundle of a closed, counted ballot, made by a worker when
+    someone asks for it: claimed with a lease (`claimed_until`) like the count, with its
+    progress in steps, and kept once made so that every download hands out the same
+    bytes (each download is audited with their hash)."""
+
+    ballot = models.ForeignKey(Ballot, on_delete=models.PROTECT, related_name="bundles")
+    status = models.CharField(max_length=10, choices=BundleStatus.choices,
+                              default=BundleStatus.QUEUED)
+    requested_at = models.DateTimeField()
+    requested_by_id = models.BigIntegerField(null=True, blank=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    progress_done = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(default=0)
+    made_at = models.DateTimeField(null=True, blank=True)
+    content = models.BinaryField(null=True, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    size = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"scrutiny bundle {self.pk} of ballot {self.ballot_id}"

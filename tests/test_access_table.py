@@ -300,6 +300,17 @@ def _revoke_kwargs(users):
     return {"pk": ballot.pk, "appointment": appointment.pk}
 
 
+def _bundle_kwargs(users):
+    """A bundle made of a ballot whose results are not published."""
+    from ballots.models import ScrutinyBundle
+
+    ballot, _sent = _open_ballot(users)
+    bundle = ScrutinyBundle.objects.create(ballot=ballot, requested_at=timezone.now(),
+                                           status="ready", content=b"PK", sha256="0" * 64,
+                                           size=2, made_at=timezone.now())
+    return {"pk": ballot.pk, "bundle": bundle.pk}
+
+
 def _paper_kwargs_ballot(users):
     """A poll card entered for the member in the table (withdrawing it needs a reason)."""
     from ballots.models import PaperVote
@@ -509,8 +520,14 @@ TABLE = {
     "ballots:publish": ("post", _ballot_kwargs, only(*SECRETARY, ok=302)),
     "ballots:casting_vote": ("post", _question_kwargs, only(*SECRETARY, ok=302)),
     "ballots:scrutiny": ("get", _ballot_kwargs, only(*BOARD, "scrutineer")),
-    # Results stay hidden until published; the bundle waits for the count (404 till then).
-    "ballots:scrutiny_bundle": ("get", _ballot_kwargs, only(*BOARD, "scrutineer", ok=404)),
+    # Until the results are published the bundle is for the scrutineer and the secretary
+    # (board members are often candidates); asking for it before the count is refused.
+    "ballots:scrutiny_bundle": ("post", _ballot_kwargs, only(
+        *BOARD, "scrutineer", ok=302, chair=403, board=403)),
+    "ballots:scrutiny_bundle_progress": ("get", _bundle_kwargs, only(
+        *BOARD, "scrutineer", chair=403, board=403)),
+    "ballots:scrutiny_bundle_download": ("get", _bundle_kwargs, only(
+        *BOARD, "scrutineer", chair=403, board=403)),
     "ballots:results": ("get", _ballot_kwargs, only("member", *BOARD, "scrutineer")),
     "ballots:question_results": ("get", _question_kwargs,
                                  only("member", *BOARD, "scrutineer", ok=404)),

@@ -147,7 +147,9 @@ def test_the_scrutineers_report_lists_the_papers_entered(client, users, ballot):
         ballot.pk, PaperVote.objects.get(reference="E-7").pk]), {"because": "Wrong member"})
     ballots.ballot_close(actor=users["secretary"], ballot=ballot)
     assert not PaperVote.objects.exclude(receipt_hash="").exists()  # cleared at close
-    report = scrutiny_report(ballot)
+    from governance.services import audit_chain_check
+
+    report = scrutiny_report(ballot, chain=audit_chain_check())
     assert [(e["channel"], e["reference"], e["member_number"], e["entered_by"],
              bool(e["withdrawn_at"])) for e in report["paper_entries"]] == [
         ("room", "12", 100, "secretary@example.org", False),
