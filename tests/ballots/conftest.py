@@ -43,6 +43,19 @@ class BallotRowHeld:
         self.thread.join(30)
 
 
+@pytest.fixture(autouse=True)
+def _no_stray_tasks(request, monkeypatch):
+    """A test that does not use the worker sends no count or bundle to the broker: a worker
+    started by another test of the session would otherwise count this test's ballot
+    (rewriting its contents) while the test's tables are being emptied."""
+    if "celery_worker_process" in request.fixturenames:
+        return
+    from ballots.tasks import ballot_count_task, scrutiny_bundle_task
+
+    for task in (ballot_count_task, scrutiny_bundle_task):
+        monkeypatch.setattr(task, "delay", lambda *args, **kwargs: None)
+
+
 def open_ballot(meeting, *, actor=None):
     """The meeting's ballot, made and opened: online voting from a minute ago until an hour
     before the meeting starts."""
