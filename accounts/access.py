@@ -38,6 +38,9 @@ def access(*allowed: str) -> Callable:
                 login = reverse("account_login")
                 return redirect(f"{login}?{urlencode({'next': request.get_full_path()})}")
             if SIGNED_IN in allowed_set:
+                # Open to anyone signed in; a view that also offers something to a role
+                # reads it from `granted_roles`, where officer roles need two-factor too.
+                request.granted_roles = roles_that_count(request.user)
                 return view(request, *args, **kwargs)
             granted = user_roles(request.user) & allowed_set
             if not granted:
@@ -62,6 +65,14 @@ def access(*allowed: str) -> Callable:
         return wrapper
 
     return decorator
+
+
+def roles_that_count(user) -> frozenset:
+    """The user's roles that a request may use: officer roles only with two-factor."""
+    roles = user_roles(user)
+    if roles & OFFICER_ROLES and not user_has_mfa(user):
+        roles = roles - OFFICER_ROLES
+    return roles
 
 
 def acting_as(request, *roles: str) -> bool:

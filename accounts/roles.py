@@ -35,6 +35,7 @@ SECRETARY = (Role.SECRETARY,)
 BOARD = (Role.SECRETARY, Role.CHAIR, Role.BOARD)  # the board and its secretary
 AUDIT_READERS = (Role.SECRETARY, Role.CHAIR, Role.SCRUTINEER)
 SCRUTINY = (Role.SCRUTINEER,)
+CHAIR = (Role.CHAIR,)  # the chair of the meeting, voting the proxies held by the chair
 SYSTEM = (Role.ADMIN,)
 MEMBER = (Role.MEMBER,)
 

@@ -160,6 +160,19 @@ class RoomVoteForm(PlatformForm):
     channel = forms.ChoiceField(label="Cast", widget=forms.RadioSelect, initial="room",
                                 choices=[("room", "In the room (a poll card)"),
                                          ("postal", "By post")])
+    reference = forms.CharField(
+        label="Poll card or envelope number", max_length=40,
+        help_text="The number printed on the poll card, or on the postal envelope. Each is "
+                  "entered once; the member sees it on their ballot page.")
+
+
+class PaperWithdrawForm(forms.Form):
+    because = forms.CharField(label="Why the entry is withdrawn", max_length=200,
+                              help_text="For example: entered under the wrong member number.")
+
+    def __init__(self, *args, paper_id=None, **kwargs):
+        kwargs.setdefault("auto_id", f"withdraw_{paper_id}_%s" if paper_id else "withdraw_%s")
+        super().__init__(*args, **kwargs)
 
 
 class ShowOfHandsForm(PlatformForm):

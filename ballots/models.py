@@ -26,6 +26,8 @@ class BallotKind(models.TextChoices):
 class BallotStatus(models.TextChoices):
     DRAFT = "draft", "Being prepared"
     OPEN = "open", "Open for voting"
+    # A close has begun: new votes are refused, the votes already being cast finish.
+    CLOSING = "closing", "Closing"
     CLOSED = "closed", "Closed"
 
 
@@ -242,6 +244,43 @@ class ShowOfHands(models.Model):
         return f"show of hands on question {self.question_id}"
 
 
+class PaperVote(models.Model):
+    """A poll card in the room or a postal ballot paper that the secretary entered for an
+    elector: the paper's own reference (the poll card or envelope number) and who entered
+    it, so that the entry can be checked against the paper and disputed. One current entry
+    per elector, and a reference is used once per ballot and channel. An entry made in
+    error is withdrawn while the ballot is open, with its votes; the receipt of its votes
+    is kept only for that, and cleared at close."""
+
+    ballot = models.ForeignKey(Ballot, on_delete=models.PROTECT, related_name="paper_votes")
+    elector = models.ForeignKey(Elector, on_delete=models.PROTECT, related_name="paper_votes")
+    channel = models.CharField(max_length=10, choices=[(Channel.ROOM, Channel.ROOM.label),
+                                                       (Channel.POSTAL, Channel.POSTAL.label)])
+    reference = models.CharField(max_length=40,
+                                 help_text="The poll card or postal envelope number.")
+    entered_at = models.DateTimeField()
+    entered_by_id = models.BigIntegerField(null=True, blank=True)
+    entered_by_label = models.CharField(max_length=254, blank=True)
+    receipt_hash = models.CharField(max_length=64, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by_label = models.CharField(max_length=254, blank=True)
+    withdrawn_because = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["entered_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["ballot", "channel", "reference"],
+                                    condition=Q(withdrawn_at__isnull=True),
+                                    name="one_entry_per_paper_reference"),
+            models.UniqueConstraint(fields=["elector"], condition=Q(withdrawn_at__isnull=True),
+                                    name="one_current_paper_per_elector"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{'postal paper' if self.channel == Channel.POSTAL else 'poll card'} " \
+            f"{self.reference}"
+
+
 class SpoiltPaper(models.Model):
     """A poll card or postal ballot paper that could not be counted (unmarked, marked for
     too many, unclear, or from someone not on the roll), recorded so that the scrutineer's
@@ -271,3 +310,35 @@ class QuestionResult(models.Model):
 
     def __str__(self) -> str:
         return f"result of question {self.question_id}: {self.outcome}"
+
+
+class BundleStatus(models.TextChoices):
+    QUEUED = "queued", "Waiting for a worker"
+    BUILDING = "building", "Being made"
+    READY = "ready", "Ready"
+
+
+class ScrutinyBundle(models.Model):
+    """The scrutineer's signed bundle of a closed, counted ballot, made by a worker when
+    someone asks for it: claimed with a lease (`claimed_until`) like the count, with its
+    progress in steps, and kept once made so that every download hands out the same
+    bytes (each download is audited with their hash)."""
+
+    ballot = models.ForeignKey(Ballot, on_delete=models.PROTECT, related_name="bundles")
+    status = models.CharField(max_length=10, choices=BundleStatus.choices,
+                              default=BundleStatus.QUEUED)
+    requested_at = models.DateTimeField()
+    requested_by_id = models.BigIntegerField(null=True, blank=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    progress_done = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(default=0)
+    made_at = models.DateTimeField(null=True, blank=True)
+    content = models.BinaryField(null=True, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    size = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"scrutiny bundle {self.pk} of ballot {self.ballot_id}"

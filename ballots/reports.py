@@ -15,12 +15,13 @@ import io
 import json
 import random
 import zipfile
+from collections.abc import Callable
 from decimal import Decimal
 
 from django.db.models import Count
 from django.utils import timezone
 
-from governance.selectors import audit_chain_verify
+from governance.selectors import ChainReport
 from governance.signing import public_key_pem, sign
 from meetings.selectors import settings_of
 
@@ -32,6 +33,7 @@ from .models import (
     Channel,
     Contents,
     Elector,
+    PaperVote,
     Participation,
     ProxyAppointment,
     QuestionKind,
@@ -57,8 +59,10 @@ def _stv_reconciled(data: dict) -> dict | None:
             "non_transferable": str(nt), "balanced": total + nt == data["valid_votes"]}
 
 
-def scrutiny_report(ballot: Ballot) -> dict:
-    """The scrutineer's report of a closed ballot, as one JSON-ready object."""
+def scrutiny_report(ballot: Ballot, *, chain: ChainReport) -> dict:
+    """The scrutineer's report of a closed ballot, as one JSON-ready object, with the
+    result of the audit chain check the caller made (`governance.services
+    .audit_chain_check`: the rows since the checkpoint, or all of them)."""
     electors = Elector.objects.filter(ballot=ballot)
     participations = Participation.objects.filter(question__ballot=ballot)
     returned = dict(participations.values("channel").annotate(
@@ -91,7 +95,6 @@ def scrutiny_report(ballot: Ballot) -> dict:
             if stv is not None:
                 entry["stv"] = stv
         questions.append(entry)
-    chain = audit_chain_verify()
     roll_fingerprint = electorate_fingerprint(ballot)
     report = {
         "ballot": {"id": ballot.pk, "title": ballot.title, "kind": ballot.kind,
@@ -112,12 +115,26 @@ def scrutiny_report(ballot: Ballot) -> dict:
                         for channel in (Channel.ROOM, Channel.POSTAL)},
             "voters": participations.values("elector").distinct().count(),
         },
+        # Every poll card and postal paper the secretary entered, with its reference and
+        # who entered it (and any withdrawn in error), to check against the papers.
+        "paper_entries": [
+            {"channel": entry.channel, "reference": entry.reference,
+             "member_number": entry.elector.member_number,
+             "entered_at": _iso(entry.entered_at), "entered_by": entry.entered_by_label,
+             "withdrawn_at": _iso(entry.withdrawn_at),
+             "withdrawn_by": entry.withdrawn_by_label,
+             "withdrawn_because": entry.withdrawn_because}
+            for entry in PaperVote.objects.filter(ballot=ballot).select_related("elector")],
         "proxies": {"appointed": proxies.count(),
                     "revoked": proxies.filter(revoked_at__isnull=False).count(),
                     "used": proxies.filter(voted_at__isnull=False).count()},
         "questions": questions,
         "audit_chain": {"intact": chain.ok, "entries_checked": chain.checked,
-                        "problem": chain.problem or ""},
+                        "problem": chain.problem or "", "whole_chain": chain.full,
+                        "checked_after_entry": chain.from_seq,
+                        "checked_to_entry": chain.head_seq if chain.ok else None,
+                        "checkpoint_verified_at": _iso(chain.checkpoint_at),
+                        "last_full_check_at": _iso(chain.full_checked_at)},
     }
     report["reconciled"] = (
         report["roll"]["unchanged"] and report["roll"]["rows"] == ballot.electors_count
@@ -131,9 +148,11 @@ def _iso(value: dt.datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def recount_files(ballot: Ballot) -> dict[str, bytes]:
+def recount_files(ballot: Ballot, progress: Callable[[int], None] = lambda done: None
+                  ) -> dict[str, bytes]:
     """The anonymised contents of each question, the description of the ballot that the
-    recount needs and the results stored, as files."""
+    recount needs and the results stored, as files (`progress` told after each
+    question)."""
     settings = settings_of(ballot.rulebook)
     files: dict[str, bytes] = {}
     described = []
@@ -163,6 +182,7 @@ def recount_files(ballot: Ballot) -> dict[str, bytes]:
             files[entry["file"]] = write_blt(candidates=names, seats=question.seats,
                                              ballots=papers, title=question.title).encode()
         described.append(entry)
+        progress(len(described))
         if result is not None:
             stored[str(question.position)] = {"outcome": result.outcome, "data": result.data}
     files["ballot.json"] = json.dumps({
@@ -174,14 +194,23 @@ def recount_files(ballot: Ballot) -> dict[str, bytes]:
     return files
 
 
-def scrutiny_bundle(ballot: Ballot) -> bytes:
+BUNDLE_STEPS_BEYOND_QUESTIONS = 3  # the report, the roll, the manifest and its signature
+
+
+def scrutiny_bundle(ballot: Ballot, *, chain: ChainReport,
+                    progress: Callable[[int], None] = lambda done: None) -> bytes:
     """One zip for the regulator: the report, the roll, the results, the anonymised
-    contents, a manifest of their SHA-256 hashes and its Ed25519 signature."""
+    contents, a manifest of their SHA-256 hashes and its Ed25519 signature. `progress`
+    is told how many steps are done: one for the questions' files, then one each for the
+    report, the roll and the signature (`bundle_steps`)."""
     if ballot.status != BallotStatus.CLOSED:
         raise ValueError("the bundle is made once the ballot has closed")
-    files = recount_files(ballot)
-    files["report.json"] = json.dumps(scrutiny_report(ballot), indent=1).encode()
+    files = recount_files(ballot, progress)
+    done = ballot.questions.count()
+    files["report.json"] = json.dumps(scrutiny_report(ballot, chain=chain), indent=1).encode()
+    progress(done + 1)
     files["roll.csv"] = "".join(roll_lines(ballot)).encode()
+    progress(done + 2)
     manifest = json.dumps({
         "ballot_id": ballot.pk, "title": ballot.title,
         "made_at": timezone.now().isoformat(),
@@ -196,7 +225,12 @@ def scrutiny_bundle(ballot: Ballot) -> bytes:
         bundle.writestr(MANIFEST, manifest)
         bundle.writestr(SIGNATURE, sign(manifest))
         bundle.writestr(PUBLIC_KEY, public_key_pem())
+    progress(done + 3)
     return out.getvalue()
+
+
+def bundle_steps(ballot: Ballot) -> int:
+    return ballot.questions.count() + BUNDLE_STEPS_BEYOND_QUESTIONS
 
 
 def signing_key_fingerprint() -> str:

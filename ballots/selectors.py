@@ -94,6 +94,25 @@ def elector_by_number(*, ballot: Ballot, number: int) -> Elector | None:
     return Elector.objects.filter(ballot=ballot, member_number=number).first()
 
 
+def paper_votes(ballot: Ballot):
+    """Every poll card and postal paper entered, current or withdrawn, with the elector."""
+    from .models import PaperVote
+
+    return PaperVote.objects.filter(ballot=ballot).select_related("elector")
+
+
+def paper_vote(*, ballot: Ballot, pk: int):
+    from .models import PaperVote
+
+    return PaperVote.objects.filter(ballot=ballot, pk=pk).select_related(
+        "ballot", "elector").first()
+
+
+def paper_vote_current(elector: Elector):
+    """The paper entered for this elector (a poll card or postal paper), if any."""
+    return elector.paper_votes.filter(withdrawn_at__isnull=True).first()
+
+
 def shows_of_hands(ballot: Ballot):
     from .models import ShowOfHands
 
@@ -186,3 +205,35 @@ def represents_a_member(*, user) -> bool:
     from membership.models import Member
 
     return Member.objects.filter(representative_user=user, ceased_on__isnull=True).exists()
+
+
+# --- The scrutineer's bundle ---------------------------------------------------------------
+
+
+def scrutiny_bundle_latest(ballot: Ballot):
+    """The bundle asked for last (being made, or made), without its bytes."""
+    from .models import ScrutinyBundle
+
+    return ScrutinyBundle.objects.filter(ballot=ballot).defer("content").first()
+
+
+def scrutiny_bundle_of(*, ballot: Ballot, pk: int):
+    from .models import ScrutinyBundle
+
+    return ScrutinyBundle.objects.filter(ballot=ballot, pk=pk).select_related("ballot").first()
+
+
+def bundle_progress(bundle) -> dict:
+    """The bundle's progress for the scrutiny page's progress bar."""
+    from .models import BundleStatus
+
+    finished = bundle.status == BundleStatus.READY
+    total = bundle.progress_total or 1
+    done = total if finished else min(bundle.progress_done, total)
+    if finished:
+        text = "The bundle is ready."
+    elif bundle.status == BundleStatus.QUEUED:
+        text = "Waiting for a worker to make the bundle."
+    else:
+        text = f"Making the bundle: {done} of {total} steps done."
+    return {"done": done, "total": total, "finished": finished, "text": text}

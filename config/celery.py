@@ -37,6 +37,10 @@ app.conf.update(
                              "schedule": 15 * 60.0},
         "agm-reminders": {"task": "meetings.tasks.agm_reminders_task",
                           "schedule": 6 * 60 * 60.0},
+        "audit-verify": {"task": "governance.tasks.audit_verify_task",
+                         "schedule": 24 * 60 * 60.0},
+        "scrutiny-bundles-due": {"task": "ballots.tasks.scrutiny_bundles_due_task",
+                                 "schedule": 60.0},
     },
 )
 app.autodiscover_tasks()

@@ -2,6 +2,8 @@
 in the right place, and the status code of a page that shows a form."""
 
 from django.contrib import messages
+from django.shortcuts import redirect
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from .exceptions import DomainError
 
@@ -56,3 +58,12 @@ def personal_page(response):
     response["X-Robots-Tag"] = "noindex, nofollow"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def redirect_back(request, back: str | None, *, default: str = "/"):
+    """Redirect to `back` (a page of this site the form came from), or to `default` if it
+    points anywhere else: a link someone else made must not send the user to another site
+    (`//evil.example`, `/\\evil.example`, `https://evil.example/`)."""
+    safe = back and url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure())
+    return redirect(back if safe else default)

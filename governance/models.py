@@ -163,6 +163,24 @@ class AuditChainHead(models.Model):
         return f"audit head at #{self.seq}"
 
 
+class AuditCheckpoint(models.Model):
+    """The point of the audit chain the last passing check reached (its sequence number and
+    hash): a quick check starts there and reads only the rows written since. The single
+    row has pk 1. A full check that fails records the problem here, and every quick check
+    reports it until a full check passes again."""
+
+    seq = models.BigIntegerField(default=0)
+    hash = models.CharField(max_length=64)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    full_verified_at = models.DateTimeField(null=True, blank=True,
+                                            help_text="When the whole chain last passed.")
+    problem = models.CharField(max_length=300, blank=True)
+    problem_seq = models.BigIntegerField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"audit chain verified to #{self.seq}"
+
+
 class Heartbeat(models.Model):
     """Last time a periodic process (Celery beat, through a worker) was seen."""
 

@@ -2,6 +2,7 @@
 officers, heartbeats."""
 
 import datetime as dt
+from dataclasses import replace
 
 from django.contrib.auth import get_user_model
 from django.db import models, transaction
@@ -10,12 +11,13 @@ from django.utils import timezone
 from accounts.roles import APPOINTED_ROLES, Role
 
 from . import outbox
-from .audit import current_context, normalise_changes
+from .audit import GENESIS_HASH, current_context, normalise_changes
 from .exceptions import DomainError
 from .models import (
     CIC_FORMS,
     SOCIETY_FORMS,
     AssetLock,
+    AuditCheckpoint,
     AuditEvent,
     Delivery,
     DeliveryStatus,
@@ -25,6 +27,7 @@ from .models import (
     Organisation,
 )
 from .outbox import delivery_queue
+from .selectors import ChainReport
 from .transactions import atomic, buffer_events, chain_append, in_unit, now_utc
 
 
@@ -236,3 +239,40 @@ def asset_lock_propose(*, actor, kind: str, facts: dict):
     with atomic():
         return asset_lock_decide(kind, organisation=organisation, proposed_by=actor,
                                  facts=facts)
+
+
+def audit_chain_check(*, full: bool = False) -> ChainReport:
+    """Check the audit chain and move the checkpoint on.
+
+    The quick check (the default) starts at the checkpoint, the point the last passing
+    check reached, and reads only the rows written since: it costs the new rows, not the
+    whole log. It finds any change to those rows, to the checkpoint's own row, any row
+    removed or added after it, and rows removed from the end. It does not read the rows
+    before the checkpoint: a change to one of those is found by the full check alone
+    (`full=True`: `manage.py audit_verify`, the system page, the nightly task). A full
+    check that fails is recorded, and every quick check reports it until a full check
+    passes again. The checkpoint is a row in the same database: it guards against a
+    change slipped in among the rows since the last check, not against someone who can
+    rewrite the checkpoint too, which the full check does not rely on."""
+    from .selectors import audit_chain_verify
+
+    checkpoint, _ = AuditCheckpoint.objects.get_or_create(
+        pk=1, defaults={"seq": 0, "hash": GENESIS_HASH})
+    if not full and checkpoint.problem:
+        return ChainReport(False, 0, f"the last full check found that {checkpoint.problem}",
+                           checkpoint.problem_seq, full=False,
+                           full_checked_at=checkpoint.full_verified_at)
+    start = None if full or not checkpoint.seq else (checkpoint.seq, checkpoint.hash)
+    report = audit_chain_verify(start=start)
+    now = timezone.now()
+    if report.ok:
+        fields = {"seq": report.head_seq, "hash": report.head_hash, "verified_at": now}
+        if full:
+            fields.update(full_verified_at=now, problem="", problem_seq=None)
+        # Only ever forward: a slower check that started earlier does not move it back.
+        AuditCheckpoint.objects.filter(pk=1, seq__lte=report.head_seq).update(**fields)
+    elif full:
+        AuditCheckpoint.objects.filter(pk=1).update(problem=report.problem[:300],
+                                                    problem_seq=report.first_bad_seq)
+    return replace(report, checkpoint_at=None if full else checkpoint.verified_at,
+                   full_checked_at=now if full and report.ok else checkpoint.full_verified_at)

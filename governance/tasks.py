@@ -26,3 +26,10 @@ def deliveries_send_task(delivery_ids: list[int]) -> int:
 @shared_task(queue="notices")
 def deliveries_sweep_task() -> int:
     return outbox.deliveries_sweep()
+
+
+@shared_task(queue="default")
+def audit_verify_task() -> bool:
+    """Nightly: the full check of the audit chain, which moves the checkpoint the pages'
+    quick checks start from, or records the break for every page to show."""
+    return services.audit_chain_check(full=True).ok

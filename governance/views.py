@@ -49,7 +49,7 @@ def system(request):
                             status=200 if healthy else 503)
     return render(request, "governance/system.html", {
         "checks": checks, "healthy": healthy,
-        "chain": selectors.audit_chain_verify() if request.GET.get("verify") else None,
+        "chain": services.audit_chain_check(full=True) if request.GET.get("verify") else None,
     })
 
 
@@ -58,7 +58,7 @@ def audit_log(request):
     action = request.GET.get("action", "").strip()
     page = Paginator(selectors.audit_events(action_prefix=action), 50).get_page(
         request.GET.get("page"))
-    report = selectors.audit_chain_verify() if request.GET.get("verify") else None
+    report = services.audit_chain_check() if request.GET.get("verify") else None
     return render(request, "governance/audit_log.html",
                   {"page": page, "action": action, "report": report})
 
@@ -163,7 +163,7 @@ def delivery_resend(request, pk: int):
 @access(*SCRUTINY)
 def scrutiny(request):
     return render(request, "governance/scrutiny.html", {
-        "report": selectors.audit_chain_verify(),
+        "report": services.audit_chain_check(),
         "recent": selectors.audit_events()[:20],
     })
 

@@ -210,9 +210,9 @@ ROLE_NAMES = ["member", "secretary", "chair", "board", "scrutineer", "admin"]
 
 @pytest.fixture
 def users(db, organisation):
-    """One user for each role (officers with two-factor authentication set up), plus an
-    officer who has not set it up, a member who is also on the board without it, and a
-    user with no role at all."""
+    """One user for each role (officers with two-factor authentication set up), plus a
+    secretary and a chair who have not set it up, a member who is also on the board
+    without it, and a user with no role at all."""
     made = {}
     made["member"] = UserFactory(email="member@example.org")
     MemberFactory(user=made["member"], full_name=made["member"].full_name)
@@ -224,6 +224,8 @@ def users(db, organisation):
     give_totp(made["admin"])
     made["officer_without_mfa"] = UserFactory(email="new.secretary@example.org")
     appoint(made["officer_without_mfa"], Role.SECRETARY)
+    made["chair_without_mfa"] = UserFactory(email="new.chair@example.org")
+    appoint(made["chair_without_mfa"], Role.CHAIR)
     # A board member who is also a member and has not set up two-factor: they may use the
     # platform as a member, never as an officer.
     made["member_board_without_mfa"] = UserFactory(email="member.board@example.org")

@@ -41,7 +41,7 @@ from tests.factories import MemberFactory, ShareClassFactory, StakeholderClassFa
 
 PLATFORM_NAMESPACES = {"governance", "membership", "meetings", "ballots"}
 ROLES = ["anonymous", "member", "secretary", "chair", "board", "scrutineer", "admin",
-         "officer_without_mfa", "member_board_without_mfa", "no_role"]
+         "officer_without_mfa", "chair_without_mfa", "member_board_without_mfa", "no_role"]
 
 LOGIN = "login"  # 302 to the login page
 MFA = "mfa"  # 302 to two-factor set-up
@@ -58,6 +58,7 @@ def only(*allowed, ok=200, fallback=403, **overrides):
     answers = {role: (ok if role in allowed else fallback) for role in ROLES}
     answers["anonymous"] = LOGIN
     answers["officer_without_mfa"] = MFA if "secretary" in allowed else fallback
+    answers["chair_without_mfa"] = MFA if "chair" in allowed else fallback
     if "member" in allowed:
         answers["member_board_without_mfa"] = answers["member"]
     elif "board" in allowed:
@@ -299,6 +300,37 @@ def _revoke_kwargs(users):
     return {"pk": ballot.pk, "appointment": appointment.pk}
 
 
+def _bundle_kwargs(users):
+    """A bundle made of a ballot whose results are not published."""
+    from ballots.models import ScrutinyBundle
+
+    ballot, _sent = _open_ballot(users)
+    bundle = ScrutinyBundle.objects.create(ballot=ballot, requested_at=timezone.now(),
+                                           status="ready", content=b"PK", sha256="0" * 64,
+                                           size=2, made_at=timezone.now())
+    return {"pk": ballot.pk, "bundle": bundle.pk}
+
+
+def _paper_kwargs_ballot(users):
+    """A poll card entered for the member in the table (withdrawing it needs a reason)."""
+    from ballots.models import PaperVote
+
+    ballot, sent = _open_ballot(users)
+    paper = PaperVote.objects.create(ballot=ballot, elector=ballot.electors.get(),
+                                     channel="room", reference="1",
+                                     entered_at=timezone.now())
+    return {"pk": ballot.pk, "paper": paper.pk}
+
+
+def _chair_proxy_kwargs(users):
+    """An open ballot on which a member appointed the chair as their proxy."""
+    from ballots.models import ProxyAppointment
+
+    kwargs = _revoke_kwargs(users)
+    ProxyAppointment.objects.filter(pk=kwargs["appointment"]).update(holder="chair")
+    return {"pk": kwargs["pk"]}
+
+
 def _voter_link_kwargs(users):
     from ballots.links import voter_link_token
 
@@ -461,6 +493,8 @@ TABLE = {
     # not on this ballot's roll.
     "ballots:vote": ("get", _ballot_kwargs, OWN_MEETING),
     "ballots:check": ("get", _ballot_kwargs, EVERYONE),
+    # The receipt comes by POST only; an empty form is sent back with its error.
+    "ballots:check#post": ("post", _ballot_kwargs, {role: 400 for role in ROLES}),
     "ballots:link_vote": ("get", _vote_link_kwargs, EVERYONE),
     "ballots:proxy_register": ("get", _ballot_kwargs, only(*BOARD)),
     "ballots:proxy_register#post": ("post", _ballot_kwargs, only(*BOARD, ok=400,
@@ -468,21 +502,33 @@ TABLE = {
     "ballots:room": ("get", _ballot_kwargs, only(*SECRETARY)),
     "ballots:room#post": ("post", _ballot_kwargs, only(*SECRETARY, ok=400)),
     "ballots:hands": ("post", _ballot_kwargs, only(*SECRETARY, ok=400)),
+    "ballots:paper_withdraw": ("post", _paper_kwargs_ballot, only(*SECRETARY, ok=400)),
     # The proxy pages need a meeting's rules; this ballot's have no proxies section, so
     # the page says proxies are not allowed.
     "ballots:proxy": ("get", _ballot_kwargs, OWN_MEETING),
     "ballots:link_proxy": ("get", _vote_link_kwargs, EVERYONE),
     "ballots:proxy_revoke": ("post", _revoke_kwargs, {**EVERYONE, **{
         role: 404 for role in ROLES}}),
-    "ballots:proxies_held": ("get", _ballot_kwargs, SIGNED_IN_ONLY),
+    # A named proxy's page: anyone signed in (it lists what their email address holds).
+    # The chair's proxies are voted on the chair's page, an officer page.
+    "ballots:proxies_held": ("get", _chair_proxy_kwargs, SIGNED_IN_ONLY),
+    "ballots:proxies_held#post": ("post", _chair_proxy_kwargs, SIGNED_IN_ONLY),
+    "ballots:chair_proxies": ("get", _chair_proxy_kwargs, only("chair")),
+    "ballots:chair_proxies#post": ("post", _chair_proxy_kwargs, only("chair")),
     "ballots:spoilt": ("post", _ballot_kwargs, only(*SECRETARY, ok=400)),
     "ballots:count_progress": ("get", _ballot_kwargs, only(*BOARD)),
     # The ballot is still open: publishing is refused with a message.
     "ballots:publish": ("post", _ballot_kwargs, only(*SECRETARY, ok=302)),
     "ballots:casting_vote": ("post", _question_kwargs, only(*SECRETARY, ok=302)),
     "ballots:scrutiny": ("get", _ballot_kwargs, only(*BOARD, "scrutineer")),
-    # Results stay hidden until published; the bundle waits for the count (404 till then).
-    "ballots:scrutiny_bundle": ("get", _ballot_kwargs, only(*BOARD, "scrutineer", ok=404)),
+    # Until the results are published the bundle is for the scrutineer and the secretary
+    # (board members are often candidates); asking for it before the count is refused.
+    "ballots:scrutiny_bundle": ("post", _ballot_kwargs, only(
+        *BOARD, "scrutineer", ok=302, chair=403, board=403)),
+    "ballots:scrutiny_bundle_progress": ("get", _bundle_kwargs, only(
+        *BOARD, "scrutineer", chair=403, board=403)),
+    "ballots:scrutiny_bundle_download": ("get", _bundle_kwargs, only(
+        *BOARD, "scrutineer", chair=403, board=403)),
     "ballots:results": ("get", _ballot_kwargs, only("member", *BOARD, "scrutineer")),
     "ballots:question_results": ("get", _question_kwargs,
                                  only("member", *BOARD, "scrutineer", ok=404)),

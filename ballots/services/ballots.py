@@ -3,10 +3,11 @@ frozen then), closed by the secretary or at its closing time by the beat sweep."
 
 import datetime as dt
 
-from django.db import connection, transaction
-from django.db.models import F
+from django.db import OperationalError
+from django.db.models import Q
 from django.utils import timezone
 
+from governance.db import is_lock_timeout
 from governance.exceptions import DomainError
 from governance.services import audit_record
 from governance.transactions import atomic, queue_after_commit
@@ -18,14 +19,15 @@ from ..models import (
     BallotKind,
     BallotStatus,
     Channel,
-    Contents,
     Option,
+    PaperVote,
     Participation,
     ProxyAppointment,
     Question,
     QuestionKind,
     SpoiltPaper,
 )
+from .casting import ballot_hold_open
 from .electorate import electorate_fingerprint, electorate_freeze
 from .mailings import electors_email
 
@@ -106,46 +108,76 @@ def ballot_open(*, actor, ballot: Ballot) -> Ballot:
         return ballot
 
 
+class CloseDelayed(DomainError):
+    """The ballot is closing (no vote is accepted) but the votes in flight were not all
+    stored within the request's lock timeout: the beat sweep finishes the close."""
+
+
 def ballot_close(*, actor, ballot: Ballot) -> Ballot:
-    """Close the ballot. The row lock waits for votes being cast to finish, and every later
-    cast sees it closed, so no vote lands after close. The stored contents are then
-    rewritten in one statement and reordered by their random ids, so that neither the
-    transaction that wrote a row nor its place on disk can tie it to a participation."""
+    """Close the ballot, in two steps, so that a steady stream of votes cannot hold it
+    back (PostgreSQL lets new shared locks past a waiting exclusive one).
+
+    1. A short transaction marks it closing: an UPDATE, which the votes' key-share locks
+       do not block. Once it commits, every new vote is refused before it takes any lock.
+    2. The ballot row is taken FOR UPDATE, which waits only for the votes already in
+       flight; then it is closed, with the number of participations stored by then.
+
+    A close stopped between the two (a lock timeout in the web request, a crash) leaves
+    the ballot closing, accepting no vote; pressing Close again or the beat sweep
+    finishes it. The count is queued after commit; the count's worker rewrites the stored
+    contents so that they cannot be tied back to the participations (`ballot_count`)."""
     with atomic():
-        ballot = Ballot.objects.select_for_update().get(pk=ballot.pk)
-        if ballot.status != BallotStatus.OPEN:
+        marked = Ballot.objects.filter(pk=ballot.pk, status=BallotStatus.OPEN).update(
+            status=BallotStatus.CLOSING)
+        if marked:
+            audit_record(actor=actor, action="ballot.closing", target=ballot,
+                         changes={"closing_at": timezone.now()})
+        elif not Ballot.objects.filter(pk=ballot.pk, status=BallotStatus.CLOSING).exists():
+            raise DomainError("Only an open ballot can be closed.")
+    try:
+        return _close_finish(actor=actor, ballot_id=ballot.pk)
+    except OperationalError as exc:
+        if not is_lock_timeout(exc):
+            raise
+        raise CloseDelayed("Voting has stopped: no new vote is accepted. A few votes that "
+                           "were being cast when you closed the ballot are still being "
+                           "stored; the close finishes by itself within a minute, or "
+                           "press Close again.") from exc
+
+
+def _close_finish(*, actor, ballot_id: int) -> Ballot:
+    with atomic():
+        ballot = Ballot.objects.select_for_update().get(pk=ballot_id)
+        if ballot.status == BallotStatus.CLOSED:  # finished meanwhile by the sweep
+            return ballot
+        if ballot.status != BallotStatus.CLOSING:
             raise DomainError("Only an open ballot can be closed.")
         ballot.status = BallotStatus.CLOSED
         ballot.closed_at = timezone.now()
         ballot.save(update_fields=["status", "closed_at"])
-        Contents.objects.filter(question__ballot=ballot).update(receipt_hash=F("receipt_hash"))
-        # The proxies' receipts were kept only so a member's own vote could replace theirs.
+        # The receipts of proxies' votes and of papers entered were kept only so that a
+        # member's own vote could replace them, or an entry in error be withdrawn.
         ProxyAppointment.objects.filter(ballot=ballot).update(voted_receipt_hash="")
+        PaperVote.objects.filter(ballot=ballot).update(receipt_hash="")
         audit_record(actor=actor, action="ballot.closed", target=ballot, changes={
             "closed_at": ballot.closed_at, "participations": Participation.objects.filter(
                 question__ballot=ballot).count()})
-        transaction.on_commit(_contents_reorder)
         from ..tasks import ballot_count_task
 
         queue_after_commit(ballot_count_task, ballot.pk)
     return ballot
 
 
-def _contents_reorder() -> None:
-    """Rewrite the contents table in the order of its random ids (PostgreSQL; SQLite, for
-    the demo only, keeps the order rows were written in)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("CLUSTER ballots_contents USING ballots_contents_pkey")
-
-
 def ballots_close_due(*, now: dt.datetime | None = None) -> int:
     """The beat sweep: close ballots of members (not a meeting's, which the secretary
-    closes after the votes in the room) whose closing time has passed. Safe to run twice."""
+    closes after the votes in the room) whose closing time has passed, and finish any
+    close that stopped half-way (a ballot left closing). Safe to run twice."""
     now = now or timezone.now()
     closed = 0
-    for ballot in Ballot.objects.filter(status=BallotStatus.OPEN, closes_at__lte=now).exclude(
-            kind=BallotKind.MEETING):
+    due = Ballot.objects.filter(
+        Q(status=BallotStatus.OPEN, closes_at__lte=now) & ~Q(kind=BallotKind.MEETING)
+        | Q(status=BallotStatus.CLOSING)).order_by("pk")
+    for ballot in due:
         try:
             ballot_close(actor=None, ballot=ballot)
         except DomainError:  # closed meanwhile by the secretary or another sweep
@@ -242,9 +274,10 @@ def spoilt_paper_record(*, actor, ballot: Ballot, channel: str, reason: str):
     if not reason.strip():
         raise DomainError("Say why the paper cannot be counted.", field="reason")
     with atomic():
-        ballot = Ballot.objects.select_for_update().get(pk=ballot.pk)
-        if ballot.status != BallotStatus.OPEN:
-            raise DomainError("Spoilt papers are recorded while the ballot is open.")
+        try:  # held as a vote is: a spoilt paper is recorded before the close, or not
+            ballot = ballot_hold_open(ballot, channel=channel)
+        except DomainError as exc:
+            raise DomainError("Spoilt papers are recorded while the ballot is open.") from exc
         paper = SpoiltPaper.objects.create(ballot=ballot, channel=channel,
                                            reason=reason.strip(),
                                            recorded_by_id=getattr(actor, "pk", None))

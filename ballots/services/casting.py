@@ -1,8 +1,10 @@
 """Casting a vote. Participation (who voted on what question, and how) and contents (what
 they voted, with their weight and class) are written in one transaction, so a failure
 stores neither; a second vote on a question is refused by a unique constraint, so a storm
-of duplicate requests leaves one. The ballot row is held with a shared lock while the vote
-is stored: closing takes the exclusive lock, so a vote never lands after close.
+of duplicate requests leaves one. The ballot row is held with a key-share lock while the vote
+is stored: closing marks the ballot closing first, which every later vote sees, then
+takes the exclusive lock, which waits for the votes in flight, so a vote never lands
+after close.
 
 The voter gets a receipt code; only its hash is stored, on the contents rows. With it the
 voter can check their ballot is among those counted, and change their vote while the
@@ -80,24 +82,35 @@ def _check_answer(question: Question, answer: Answer, elector: Elector) -> None:
 
 
 def ballot_hold(ballot_id: int) -> Ballot:
-    """The ballot, read again under a shared lock held until the transaction ends: writes
-    that store or remove votes do not wait for each other, and a close waits for them."""
+    """The ballot, read again under a key-share lock held until the transaction ends.
+    Writes that store or remove votes do not wait for each other, nor for the UPDATE that
+    marks the ballot closing; the close's exclusive lock waits for them (see
+    `ballot_close`)."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SELECT 1 FROM ballots_ballot WHERE id = %s FOR SHARE", [ballot_id])
+            cursor.execute("SELECT 1 FROM ballots_ballot WHERE id = %s FOR KEY SHARE",
+                           [ballot_id])
     return Ballot.objects.select_related("rulebook").get(pk=ballot_id)
 
 
-def ballot_hold_open(ballot: Ballot, *, channel: str = Channel.ONLINE) -> Ballot:
-    """The ballot, held with a shared lock until the vote is stored, and refused unless it
-    is open. Online and proxy votes also end at the closing time of online voting; votes
-    in the room and by post are recorded until the close."""
-    ballot = ballot_hold(ballot.pk)
+def _refuse_unless_open(ballot: Ballot, channel: str) -> None:
     if ballot.status != BallotStatus.OPEN:
-        raise VoteRefused("Voting has closed." if ballot.status == BallotStatus.CLOSED
-                          else "Voting has not opened yet.")
+        raise VoteRefused("Voting has not opened yet." if ballot.status == BallotStatus.DRAFT
+                          else "Voting has closed.")
     if channel in (Channel.ONLINE, Channel.PROXY) and timezone.now() >= ballot.closes_at:
         raise VoteRefused("Online voting has closed.")
+
+
+def ballot_hold_open(ballot: Ballot, *, channel: str = Channel.ONLINE) -> Ballot:
+    """The ballot, held with a key-share lock until the vote is stored, and refused unless
+    it is open. It is read first without a lock: once a close has begun, a new vote is
+    refused before it takes the lock the close is waiting for, so a stream of votes
+    cannot hold a close back. Online and proxy votes also end at the closing time of
+    online voting; votes in the room and by post are recorded until the close."""
+    _refuse_unless_open(Ballot.objects.only("status", "closes_at").get(pk=ballot.pk),
+                        channel)
+    ballot = ballot_hold(ballot.pk)
+    _refuse_unless_open(ballot, channel)
     return ballot
 
 
@@ -119,6 +132,10 @@ def vote_cast(*, ballot: Ballot, elector: Elector, answers: dict[int, Answer],
             store_votes(ballot=ballot, elector=elector, answers=answers, questions=questions,
                         channel=channel, hashed=hashed, actor=actor)
     except IntegrityError as exc:
+        paper = elector.paper_votes.filter(withdrawn_at__isnull=True).first()
+        if paper is not None:
+            raise VoteRefused(f"A vote on paper was recorded for you ({paper}). If you did "
+                              "not cast it, tell the secretary.") from exc
         raise VoteRefused("You have already voted on this ballot."
                           + (" To change your vote, use your receipt code."
                              if ballot.change_allowed else "")) from exc

@@ -8,8 +8,9 @@ or an organisation through its representative) overrides their proxy where the r
 so, as their own vote does: the appointment ends and the proxy's votes for them are
 removed, in the transaction that registers them present.
 
-Lock order (as everywhere): the meeting row (attendance), the ballot row, then the
-appointment, then the votes; the audit chain last, at commit."""
+Lock order (as everywhere): the meeting row (attendance), the ballot row (FOR KEY SHARE
+for a vote, FOR NO KEY UPDATE for an appointment), then the appointment, then the votes;
+the audit chain last, at commit."""
 
 import datetime as dt
 
@@ -124,8 +125,11 @@ def proxy_appoint(*, actor, ballot: Ballot, principal: Elector, holder: str,
                            f"{timezone.localtime(deadline):%H:%M} on "
                            f"{long_date(timezone.localdate(deadline))}.")
     with atomic():
-        ballot = Ballot.objects.select_for_update().get(pk=ballot.pk)
-        if ballot.status == BallotStatus.CLOSED:
+        # FOR NO KEY UPDATE: appointments on the ballot wait for each other (the limit per
+        # holder is counted under it) but not for the votes being cast, which hold the row
+        # FOR KEY SHARE; a close waits for an appointment in flight.
+        ballot = Ballot.objects.select_for_update(no_key=True).get(pk=ballot.pk)
+        if ballot.status != BallotStatus.OPEN:
             raise ProxyRefused("Voting has closed.")
         if principal.participations.exists():
             raise ProxyRefused("You have voted already: a proxy can no longer vote for you.")
@@ -237,13 +241,17 @@ def proxies_end_on_attendance(*, actor, meeting, member, mode: str) -> None:
                       because="the member attended the meeting", actor=actor)
 
 
-def proxies_held_by(*, ballot: Ballot, user, is_chair: bool):
-    """The appointments the signed-in person holds on this ballot: named with their email
-    address, or as the chair."""
-    from django.db.models import Q
+def proxies_held_by(*, ballot: Ballot, user):
+    """The appointments the signed-in person holds on this ballot by name (their email
+    address)."""
+    return ProxyAppointment.objects.filter(
+        ballot=ballot, revoked_at__isnull=True, holder=ProxyHolder.NAMED,
+        holder_email__iexact=user.email).select_related("principal")
 
-    held = Q(holder=ProxyHolder.NAMED, holder_email__iexact=user.email)
-    if is_chair:
-        held |= Q(holder=ProxyHolder.CHAIR)
-    return ProxyAppointment.objects.filter(held, ballot=ballot, revoked_at__isnull=True
-                                           ).select_related("principal")
+
+def proxies_held_by_chair(*, ballot: Ballot):
+    """The appointments of the chair of the meeting on this ballot: for the chair's page,
+    an officer page (two-factor)."""
+    return ProxyAppointment.objects.filter(
+        ballot=ballot, revoked_at__isnull=True, holder=ProxyHolder.CHAIR
+    ).select_related("principal")

@@ -7,9 +7,10 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
+from django.views.decorators.http import require_http_methods
 
 from accounts.access import PUBLIC, SIGNED_IN, access
-from governance.http import personal_page
+from governance.http import personal_page, posted, status_for
 from meetings.links import member_link_read
 from membership.selectors import member_for_user
 
@@ -31,18 +32,22 @@ def _vote(request, ballot, elector, *, token: str | None = None, represented=Non
     questions = list(selectors.ballot_questions(ballot))
     voted = selectors.questions_voted(elector, own_only=True)
     by_proxy = bool(selectors.questions_voted(elector)) and not voted
-    changing = bool(voted) and ballot.change_allowed
+    # A paper entered for them by the secretary cannot be changed online: they never had
+    # its receipt. They are told it was entered, with its number, and how to dispute it.
+    paper = selectors.paper_vote_current(elector)
+    changing = bool(voted) and ballot.change_allowed and paper is None
     form = BallotPaperForm(request.POST if request.method == "POST" else None,
                            questions=questions, elector=elector)
     receipt_form = ReceiptForm(request.POST if request.method == "POST" and changing
                                else None)
     context = {"ballot": ballot, "elector": elector, "form": form, "token": token,
                "voted": voted, "changing": changing, "receipt_form": receipt_form,
-               "by_proxy": by_proxy, "represented": represented, "choices": choices or [],
+               "by_proxy": by_proxy, "paper_entry": paper, "represented": represented,
+               "choices": choices or [],
                "for_number": elector.member_number if represented or choices else None,
                "open": ballot.status == BallotStatus.OPEN}
     step = request.POST.get("step")
-    if request.method == "POST" and form.is_valid() and (not changing or
+    if request.method == "POST" and paper is None and form.is_valid() and (not changing or
                                                          receipt_form.is_valid()):
         answers = form.answers()
         if not answers:
@@ -121,18 +126,20 @@ def link_vote(request, token: str):
 
 
 @access(PUBLIC)
+@require_http_methods(["GET", "POST"])
 def receipt_check(request, pk: int):
     """Anyone holding a receipt can check that the ballot it belongs to is stored (and,
-    once closed, counted). It shows nothing about how anyone voted."""
+    once closed, counted). It shows nothing about how anyone voted. The receipt is sent by
+    POST, never in the address, so that it stays out of access logs and browser history."""
     ballot = selectors.ballot_get(pk)
     if ballot is None:
         raise Http404
-    form = ReceiptForm(request.GET if "receipt" in request.GET else None)
+    form = ReceiptForm(posted(request))
     found = None
     if form.is_bound and form.is_valid():
         found = casting.receipt_counted(ballot=ballot, receipt=form.cleaned_data["receipt"])
     return personal_page(render(request, "ballots/check.html", {
-        "ballot": ballot, "form": form, "found": found}))
+        "ballot": ballot, "form": form, "found": found}, status=status_for(form)))
 
 
 @access(PUBLIC)

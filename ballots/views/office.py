@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import access, acting_as
-from accounts.roles import BOARD, SCRUTINY, SECRETARY
+from accounts.roles import BOARD, CHAIR, SCRUTINY, SECRETARY
 from governance.exceptions import DomainError
 from governance.http import form_submit, posted, refusal, status_for
 from meetings.selectors import meeting_with_items
@@ -20,12 +20,13 @@ from ..forms import (
     CastingVoteForm,
     NewBallotForm,
     PaperProxyForm,
+    PaperWithdrawForm,
     QuestionForm,
     RoomVoteForm,
     ShowOfHandsForm,
     SpoiltPaperForm,
 )
-from ..services import ballots, casting, counting, proxies
+from ..services import ballots, casting, counting, papers, proxies
 
 
 def _ballot(pk: int):
@@ -57,6 +58,7 @@ def _detail(request, ballot, question_form=None):
     return render(request, "ballots/console.html", {
         "ballot": ballot, "questions": selectors.ballot_questions(ballot),
         "turnout": selectors.turnout(ballot), "is_secretary": acting_as(request, *SECRETARY),
+        "is_chair": acting_as(request, *CHAIR),
         "progress": selectors.count_progress(ballot),
         "question_form": question_form or QuestionForm()}, status=status_for(question_form))
 
@@ -87,7 +89,15 @@ def ballot_open(request, pk: int):
 @access(*SECRETARY)
 @require_POST
 def ballot_close(request, pk: int):
-    return _act(request, pk, ballots.ballot_close, "The ballot is closed.")
+    try:
+        ballots.ballot_close(actor=request.user, ballot=_ballot(pk))
+    except ballots.CloseDelayed as exc:
+        messages.warning(request, exc.message)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "The ballot is closed.")
+    return redirect("ballots:ballot", pk=pk)
 
 
 @access(*SECRETARY)
@@ -137,13 +147,28 @@ def spoilt_paper(request, pk: int):
             actor=request.user, ballot=ballot, **data)):
         messages.success(request, "The spoilt paper is recorded.")
         return redirect("ballots:room", pk=pk)
-    questions = list(selectors.ballot_questions(ballot))
+    return _room_page(request, ballot, spoilt=form)
+
+
+def _room_page(request, ballot, *, questions=None, who=None, paper=None, hands=None,
+               spoilt=None, withdrawing=None):
+    """The page of votes in the room and by post, with whichever of its forms was sent
+    (and its errors) and fresh ones for the others. `withdrawing` is (entry id, form)."""
+    questions = questions if questions is not None else list(
+        selectors.ballot_questions(ballot))
+    entries = []
+    for entry in selectors.paper_votes(ballot):
+        form = withdrawing[1] if withdrawing and withdrawing[0] == entry.pk else \
+            PaperWithdrawForm(paper_id=entry.pk)
+        entries.append((entry, form))
+    forms = [f for f in (who, paper, hands, spoilt, withdrawing and withdrawing[1]) if f]
     return render(request, "ballots/room.html", {
-        "ballot": ballot, "who": RoomVoteForm(), "spoilt": form,
-        "hands": ShowOfHandsForm(questions=questions),
-        "paper": BallotPaperForm(questions=questions, elector=None),
+        "ballot": ballot, "who": who or RoomVoteForm(),
+        "paper": paper or BallotPaperForm(questions=questions, elector=None),
+        "hands": hands or ShowOfHandsForm(questions=questions),
+        "spoilt": spoilt or SpoiltPaperForm(), "entries": entries,
         "recorded": selectors.shows_of_hands(ballot),
-        "spoilt_papers": selectors.spoilt_papers(ballot)}, status=status_for(form))
+        "spoilt_papers": selectors.spoilt_papers(ballot)}, status=status_for(*forms))
 
 
 @access(*BOARD)
@@ -178,9 +203,9 @@ def proxy_register(request, pk: int):
 @access(*SECRETARY)
 @require_http_methods(["GET", "POST"])
 def room_votes(request, pk: int):
-    """Poll cards in the room and postal ballots, entered one elector at a time; they join
-    the same ballot as the votes online and by proxy, and a member who voted already is
-    refused."""
+    """Poll cards in the room and postal ballots, entered one elector at a time with the
+    paper's reference; they join the same ballot as the votes online and by proxy, and a
+    member who voted already is refused."""
     ballot = _ballot(pk)
     questions = list(selectors.ballot_questions(ballot))
     who = RoomVoteForm(posted(request))
@@ -192,19 +217,35 @@ def room_votes(request, pk: int):
             if elector is None:
                 raise DomainError("That member is not on the roll of this ballot.",
                                   field="member_number")
-            casting.vote_cast(ballot=ballot, elector=elector, answers=paper.answers(),
-                              channel=who.cleaned_data["channel"], actor=request.user)
+            entered = papers.paper_vote_enter(
+                actor=request.user, ballot=ballot, elector=elector,
+                channel=who.cleaned_data["channel"],
+                reference=who.cleaned_data["reference"], answers=paper.answers())
         except DomainError as exc:
             refusal(request, who, exc)
         else:
             messages.success(request, f"The vote of member {elector.member_number} is "
-                                      "recorded.")
+                                      f"recorded ({entered}).")
             return redirect("ballots:room", pk=pk)
-    return render(request, "ballots/room.html", {
-        "ballot": ballot, "who": who, "paper": paper,
-        "hands": ShowOfHandsForm(questions=questions), "spoilt": SpoiltPaperForm(),
-        "recorded": selectors.shows_of_hands(ballot),
-        "spoilt_papers": selectors.spoilt_papers(ballot)}, status=status_for(who, paper))
+    return _room_page(request, ballot, questions=questions, who=who, paper=paper)
+
+
+@access(*SECRETARY)
+@require_POST
+def paper_withdraw(request, pk: int, paper: int):
+    """Withdraw a paper entered in error, with its votes, while the ballot is open."""
+    ballot = _ballot(pk)
+    entry = selectors.paper_vote(ballot=ballot, pk=paper)
+    if entry is None:
+        raise Http404
+    form = PaperWithdrawForm(request.POST, paper_id=entry.pk)
+    if form_submit(request, form, lambda data: papers.paper_vote_withdraw(
+            actor=request.user, paper=entry, because=data["because"])):
+        messages.success(request, f"The entry of {entry} for member "
+                                  f"{entry.elector.member_number} is withdrawn; the member "
+                                  "may vote.")
+        return redirect("ballots:room", pk=pk)
+    return _room_page(request, ballot, withdrawing=(entry.pk, form))
 
 
 @access(*SECRETARY)
@@ -215,18 +256,15 @@ def show_of_hands(request, pk: int):
     form = ShowOfHandsForm(request.POST, questions=questions)
 
     def record(data):
-        question = next(q for q in questions if q.pk == data.pop("question"))
+        question_id = data.pop("question")
+        question = next(q for q in questions if q.pk == question_id)
         casting.show_of_hands_record(actor=request.user, ballot=ballot, question=question,
                                      **data)
 
     if form_submit(request, form, record):
         messages.success(request, "The show of hands is recorded.")
         return redirect("ballots:room", pk=pk)
-    return render(request, "ballots/room.html", {
-        "ballot": ballot, "who": RoomVoteForm(), "hands": form, "spoilt": SpoiltPaperForm(),
-        "paper": BallotPaperForm(questions=questions, elector=None),
-        "recorded": selectors.shows_of_hands(ballot),
-        "spoilt_papers": selectors.spoilt_papers(ballot)}, status=status_for(form))
+    return _room_page(request, ballot, questions=questions, hands=form)
 
 
 @access(*BOARD, *SCRUTINY)

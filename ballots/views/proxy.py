@@ -8,9 +8,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import PUBLIC, SIGNED_IN, access
-from accounts.roles import MEMBER, Role, user_roles
+from accounts.roles import CHAIR, MEMBER
 from governance.exceptions import DomainError
-from governance.http import form_submit, personal_page, posted, status_for
+from governance.http import form_submit, personal_page, posted, redirect_back, status_for
 from meetings.links import member_link_read
 from membership.selectors import member_for_user
 
@@ -76,7 +76,7 @@ def proxy_revoke(request, pk: int, appointment: int):
     """Revoke from the appointment page (signed in or by link): the appointment is found
     only among the requester's own."""
     found = selectors.proxy_appointment(pk=appointment, ballot_id=pk)
-    back = request.POST.get("back", "/")
+    back = request.POST.get("back")
     token = request.POST.get("token", "")
     owner = None
     if token:
@@ -94,20 +94,11 @@ def proxy_revoke(request, pk: int, appointment: int):
         messages.error(request, exc.message)
     else:
         messages.success(request, "Your proxy appointment is revoked.")
-    return redirect(back if back.startswith("/") else "/")
+    return redirect_back(request, back)
 
 
-def _is_chair(user) -> bool:
-    return Role.CHAIR in user_roles(user)
-
-
-@access(SIGNED_IN)
-@require_http_methods(["GET", "POST"])
-def proxies_held(request, pk: int):
-    """The holder's page: each principal, their instructions, and a ballot paper."""
-    ballot = _ballot(pk)
-    held = list(proxies.proxies_held_by(ballot=ballot, user=request.user,
-                                        is_chair=_is_chair(request.user)))
+def _held_page(request, ballot, held, *, as_chair: bool):
+    """Each principal, their instructions, and a ballot paper."""
     questions = list(selectors.ballot_questions(ballot))
     voting_for = request.POST.get("appointment") if request.method == "POST" else None
     rows = []
@@ -129,7 +120,30 @@ def proxies_held(request, pk: int):
                 messages.success(request, f"Your vote for member "
                                           f"{appointment.principal.member_number} is "
                                           "recorded.")
-                return redirect("ballots:proxies_held", pk=ballot.pk)
+                return redirect("ballots:chair_proxies" if as_chair
+                                else "ballots:proxies_held", pk=ballot.pk)
         rows.append((appointment, form))
+    bound_here = any(str(a.pk) == voting_for for a, _form in rows)
     return personal_page(render(request, "ballots/proxies_held.html", {
-        "ballot": ballot, "rows": rows}, status=400 if voting_for else 200))
+        "ballot": ballot, "rows": rows, "as_chair": as_chair},
+        status=400 if bound_here else 200))
+
+
+@access(SIGNED_IN)
+@require_http_methods(["GET", "POST"])
+def proxies_held(request, pk: int):
+    """The page of a proxy named by a member: anyone signed in with the email address the
+    member gave."""
+    ballot = _ballot(pk)
+    return _held_page(request, ballot, list(proxies.proxies_held_by(
+        ballot=ballot, user=request.user)), as_chair=False)
+
+
+@access(*CHAIR)
+@require_http_methods(["GET", "POST"])
+def chair_proxies(request, pk: int):
+    """The proxies held by the chair of the meeting, voted by the chair: an officer page,
+    so two-factor is needed, as everywhere an officer role is used."""
+    ballot = _ballot(pk)
+    return _held_page(request, ballot, list(proxies.proxies_held_by_chair(ballot=ballot)),
+                      as_chair=True)

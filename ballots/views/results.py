@@ -1,24 +1,31 @@
 """Results and scrutiny. Results stay hidden until the secretary publishes them: before
 that only the secretary (who checks them before publishing) and the scrutineer see a
 counted ballot's results. Once published, members see them signed in or through the
-personal link in their results email; the board sees them too. The scrutineer's report
-and signed bundle are for the scrutineer and the board once the ballot has closed."""
+personal link in their results email; the board sees them too. The scrutineer's report is
+for the scrutineer and the board once the ballot has closed; its outcomes and the signed
+bundle are for the scrutineer and the secretary until the results are published."""
 
-from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
 
 from accounts.access import PUBLIC, access, acting_as
 from accounts.roles import BOARD, MEMBER, SCRUTINY, SECRETARY
+from governance.exceptions import DomainError
 from governance.http import personal_page
+from governance.services import audit_chain_check
 from meetings.links import member_link_read
 
 from .. import reports, selectors
 from ..forms import CastingVoteForm
 from ..links import voter_link_read
-from ..models import BallotStatus
+from ..models import BallotStatus, BundleStatus
 from ..pdf import results_pdf
 from ..results import question_view
-from ..services.scrutiny import scrutiny_bundle_issue
+from ..services.scrutiny import scrutiny_bundle_issue, scrutiny_bundle_request
 
 
 def _ballot(pk: int):
@@ -121,22 +128,73 @@ def voter_results(request, token: str):
     return _by_link(request, found[1], found[0], token, "ballot")
 
 
+def _outcomes_visible(request, ballot) -> bool:
+    """Until the results are published, the outcomes and the bundle (which carries them)
+    are for the scrutineer and the secretary only: board members are often candidates."""
+    return ballot.results_published_at is not None or acting_as(request, *SECRETARY,
+                                                                *SCRUTINY)
+
+
 @access(*SCRUTINY, *BOARD)
 def scrutiny(request, pk: int):
+    """The scrutineer's report (with a quick check of the audit chain: the entries since
+    the last check) and the signed bundle, made on a worker when asked for."""
     ballot = _ballot(pk)
-    report = reports.scrutiny_report(ballot) if ballot.status == BallotStatus.CLOSED else None
+    report = chain = None
+    if ballot.status == BallotStatus.CLOSED:
+        chain = audit_chain_check()
+        report = reports.scrutiny_report(ballot, chain=chain)
+    outcomes = _outcomes_visible(request, ballot)
+    bundle = selectors.scrutiny_bundle_latest(ballot) if outcomes else None
     return render(request, "ballots/scrutiny.html", {
-        "ballot": ballot, "report": report,
+        "ballot": ballot, "report": report, "chain": chain, "outcomes_visible": outcomes,
+        "bundle": bundle, "progress": selectors.bundle_progress(bundle) if bundle else None,
         "key_fingerprint": reports.signing_key_fingerprint(),
         "is_board": acting_as(request, *BOARD),
-        "spoilt_papers": selectors.spoilt_papers(ballot)})
+        "spoilt_papers": selectors.spoilt_papers(ballot),
+        "paper_entries": selectors.paper_votes(ballot)})
+
+
+def _bundle_allowed(request, ballot) -> None:
+    if not _outcomes_visible(request, ballot):
+        raise PermissionDenied("Until the results are published the bundle is for the "
+                               "scrutineer and the secretary.")
 
 
 @access(*SCRUTINY, *BOARD)
+@require_POST
 def scrutiny_bundle(request, pk: int):
+    """Ask for the signed bundle: a worker makes it, and the scrutiny page shows its
+    progress, then the download."""
     ballot = _ballot(pk)
-    if ballot.status != BallotStatus.CLOSED or ballot.counted_at is None:
+    _bundle_allowed(request, ballot)
+    try:
+        scrutiny_bundle_request(actor=request.user, ballot=ballot)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "The bundle is being made. This page shows its progress; "
+                                  "you can leave it and come back.")
+    return redirect(reverse("ballots:scrutiny", args=[pk]) + "#bundle")
+
+
+@access(*SCRUTINY, *BOARD)
+def scrutiny_bundle_progress(request, pk: int, bundle: int):
+    ballot = _ballot(pk)
+    _bundle_allowed(request, ballot)
+    found = selectors.scrutiny_bundle_of(ballot=ballot, pk=bundle)
+    if found is None:
         raise Http404
-    return _download(scrutiny_bundle_issue(actor=request.user, ballot=ballot),
-                     filename=f"ballot-{ballot.pk}-scrutiny.zip",
+    return JsonResponse(selectors.bundle_progress(found))
+
+
+@access(*SCRUTINY, *BOARD)
+def scrutiny_bundle_download(request, pk: int, bundle: int):
+    ballot = _ballot(pk)
+    _bundle_allowed(request, ballot)
+    found = selectors.scrutiny_bundle_of(ballot=ballot, pk=bundle)
+    if found is None or found.status != BundleStatus.READY:
+        raise Http404
+    return _download(scrutiny_bundle_issue(actor=request.user, bundle=found),
+                     filename=f"ballot-{ballot.pk}-scrutiny-{found.pk}.zip",
                      content_type="application/zip")

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "governance.middleware.DatabaseLimitsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -82,6 +83,11 @@ if "postgresql" in DATABASES["default"]["ENGINE"]:
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=0))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# A web request gives up waiting for a lock after this, and any statement after the second
+# limit, so that nothing a click starts holds voters up (governance/db.py). Workers and
+# management commands have no limit.
+WEB_DB_LOCK_TIMEOUT = env("WEB_DB_LOCK_TIMEOUT", default="2s")
+WEB_DB_STATEMENT_TIMEOUT = env("WEB_DB_STATEMENT_TIMEOUT", default="15s")
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

@@ -1,6 +1,8 @@
 import datetime as dt
+import threading
 
 import pytest
+from django.db import connection, transaction
 from django.utils import timezone
 
 from ballots.models import Elector
@@ -10,6 +12,48 @@ from meetings.services import rulebooks
 from membership.models import ShareClassVoting, StakeholderClassVoting
 from tests.factories import ShareClassFactory, StakeholderClassFactory
 from tests.meetings.conftest import community, make_members  # noqa: F401  (fixtures)
+
+
+class BallotRowHeld:
+    """Another connection holds the ballot row with `mode` (FOR KEY SHARE, as a vote being
+    stored does; FOR UPDATE) until the block ends. Transactional tests only."""
+
+    def __init__(self, ballot_id: int, mode: str):
+        self.ballot_id, self.mode = ballot_id, mode
+        self.held, self.release = threading.Event(), threading.Event()
+        self.thread = threading.Thread(target=self._hold)
+
+    def _hold(self):
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(f"SELECT 1 FROM ballots_ballot WHERE id = %s {self.mode}",
+                               [self.ballot_id])
+                self.held.set()
+                self.release.wait(30)
+        finally:
+            connection.close()
+
+    def __enter__(self):
+        self.thread.start()
+        assert self.held.wait(10)
+        return self
+
+    def __exit__(self, *exc):
+        self.release.set()
+        self.thread.join(30)
+
+
+@pytest.fixture(autouse=True)
+def _no_stray_tasks(request, monkeypatch):
+    """A test that does not use the worker sends no count or bundle to the broker: a worker
+    started by another test of the session would otherwise count this test's ballot
+    (rewriting its contents) while the test's tables are being emptied."""
+    if "celery_worker_process" in request.fixturenames:
+        return
+    from ballots.tasks import ballot_count_task, scrutiny_bundle_task
+
+    for task in (ballot_count_task, scrutiny_bundle_task):
+        monkeypatch.setattr(task, "delay", lambda *args, **kwargs: None)
 
 
 def open_ballot(meeting, *, actor=None):

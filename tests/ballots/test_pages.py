@@ -81,8 +81,31 @@ def test_a_member_votes_and_gets_a_receipt_then_changes_their_vote(client, users
     assert Contents.objects.get(question=resolution).choice == "against"
     assert Participation.objects.count() == 2
 
-    check = client.get(reverse("ballots:check", args=[ballot.pk]), {"receipt": receipt})
+    check = client.post(reverse("ballots:check", args=[ballot.pk]), {"receipt": receipt})
     assert "A vote with this receipt is stored" in check.content.decode()
+
+
+def test_a_receipt_is_checked_by_post_and_never_sent_in_the_address(client, users, ballot):
+    """A receipt in a URL lands in access logs, proxies and the browser's history: the
+    check is a form sent by POST, and a receipt in the address is not looked up."""
+    client.force_login(users["member"])
+    done = vote(client, reverse("ballots:vote", args=[ballot.pk]), paper_data(ballot))
+    receipt = re.search(r"<strong>([A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4})</strong>",
+                        done.content.decode())[1]
+    client.logout()  # anyone holding the receipt may check it
+    url = reverse("ballots:check", args=[ballot.pk])
+    page = client.get(url).content.decode()
+    assert re.search(r'<form method="post"[^>]*>\s*<input type="hidden" '
+                     r'name="csrfmiddlewaretoken"', page)
+    in_address = client.get(url, {"receipt": receipt}).content.decode()
+    assert "A vote with this receipt is stored" not in in_address
+    assert "No vote has this receipt" not in in_address
+    assert "A vote with this receipt is stored" in client.post(
+        url, {"receipt": receipt}).content.decode()
+    wrong = client.post(url, {"receipt": "AAAA-BBBB-CCCC"})
+    assert wrong.status_code == 200 and "No vote has this receipt" in wrong.content.decode()
+    empty = client.post(url, {})
+    assert empty.status_code == 400 and "This field is required" in empty.content.decode()
 
 
 def test_a_repeated_preference_is_refused_and_nothing_is_stored(client, users, ballot):

@@ -133,3 +133,35 @@ def test_a_proxy_racing_the_members_own_vote_leaves_the_members(users, agm, comm
                .values_list("choice", flat=True)) == {"for"}
     ballots.ballot_close(actor=None, ballot=ballot)
     assert not ProxyAppointment.objects.exclude(voted_receipt_hash="").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_appointment_waits_for_no_vote_and_one_racing_the_close_is_before_it_or_refused(
+        users, agm, community):
+    """Appointments lock the ballot FOR NO KEY UPDATE: they wait for each other, not for
+    the votes being cast (FOR KEY SHARE); the close waits for an appointment in flight,
+    and one that comes after the close began is refused."""
+    import time
+
+    from .conftest import BallotRowHeld
+
+    make_members(community, 12, emailed=0, start=300)
+    now = timezone.now()
+    ballot = ballots.ballot_open(actor=None, ballot=ballots.ballot_for_meeting(
+        actor=None, meeting=agm, opens_at=now - dt.timedelta(minutes=1),
+        closes_at=agm.starts_at - dt.timedelta(hours=1)))
+    with BallotRowHeld(ballot.pk, "FOR KEY SHARE"):  # a vote being stored
+        started = time.monotonic()
+        named(ballot, 300)
+        assert time.monotonic() - started < 2
+    outcomes = run_together(*[lambda n=n: named(ballot, n, email=f"p{n}@example.org")
+                              for n in range(301, 311)],
+                            lambda: ballots.ballot_close(actor=None, ballot=ballot))
+    assert not [o for o in outcomes if o[0] == "error"], outcomes
+    refused = [o for o in outcomes[:10] if o[0] == "refused"]
+    assert all(o[1].message == "Voting has closed." for o in refused)
+    made = ProxyAppointment.objects.filter(principal__member_number__in=range(301, 311))
+    assert made.count() == 10 - len(refused)
+    ballot.refresh_from_db()
+    closed_at = ballot.closed_at
+    assert all(a.appointed_at < closed_at for a in made)

@@ -14,11 +14,12 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from ballots.models import Elector
+from ballots.models import Elector, ScrutinyBundle
 from ballots.reports import scrutiny_report
-from ballots.services import ballots, casting, counting
+from ballots.services import ballots, casting, counting, scrutiny
 from ballots.services.casting import Answer
 from governance.models import AuditEvent
+from governance.services import audit_chain_check
 from meetings.links import member_link_token
 from tests.conftest import ROOT
 
@@ -132,7 +133,7 @@ def test_csv_and_pdf_exports_and_the_stage_table(client, users, agm, community):
 
 def test_the_scrutineers_report_reconciles_the_ballot(users, agm, community):
     ballot, _members = counted_ballot(users, agm, community, spoilt=True)
-    report = scrutiny_report(ballot)
+    report = scrutiny_report(ballot, chain=audit_chain_check())
     assert report["reconciled"] is True
     assert report["roll"]["unchanged"] and report["roll"]["electors"] == ballot.electors_count
     assert report["papers"]["returned"]["online"] == 10
@@ -150,13 +151,20 @@ def test_the_scrutineers_report_shows_a_roll_changed_since_the_ballot_opened(use
     # Someone with access to the database gives one elector a heavier vote.
     first = Elector.objects.filter(ballot=ballot).order_by("member_number").first()
     Elector.objects.filter(pk=first.pk).update(weight=5)
-    report = scrutiny_report(ballot)
+    report = scrutiny_report(ballot, chain=audit_chain_check())
     assert report["roll"]["unchanged"] is False and report["reconciled"] is False
 
 
 def _bundle(client, users, ballot, tmp_path):
+    """The scrutineer asks for the bundle, a worker makes it (here, in the test), and the
+    scrutineer downloads it."""
     client.force_login(users["scrutineer"])
-    response = client.get(reverse("ballots:scrutiny_bundle", args=[ballot.pk]))
+    assert client.post(reverse("ballots:scrutiny_bundle", args=[ballot.pk])
+                       ).status_code == 302
+    bundle = ScrutinyBundle.objects.get(ballot=ballot)
+    assert scrutiny.scrutiny_bundle_build(bundle_id=bundle.pk)
+    response = client.get(reverse("ballots:scrutiny_bundle_download",
+                                  args=[ballot.pk, bundle.pk]))
     assert response.status_code == 200 and response["Content-Type"] == "application/zip"
     path = tmp_path / "bundle.zip"
     path.write_bytes(response.content)

@@ -60,7 +60,7 @@ def test_secretary_signs_in_with_two_factor_and_appoints_an_officer(page, users)
     expect(page.get_by_role("cell", name="officer.appointed").first).to_be_visible()
     page.get_by_role("button", name="Verify the chain").click()
     page.check()
-    expect(page.get_by_role("status")).to_contain_text("Chain verified")
+    expect(page.get_by_role("status")).to_contain_text("Intact")
 
 
 def test_keyboard_user_can_skip_to_content(page, organisation):

@@ -71,6 +71,16 @@ def test_the_secretary_closes_counts_and_publishes_and_a_member_reads_the_result
     page.check()
     page.goto(f"/office/ballots/{ballot.pk}/scrutiny/")
     expect(page.get_by_text("Reconciled", exact=True)).to_be_visible()
+    page.check()
+    # The bundle is made by the worker: the page shows its progress, then the download.
+    page.get_by_role("button", name="Make the signed bundle").click()
+    page.check()
+    expect(page.get_by_role("link", name="Download the signed bundle")).to_be_visible(
+        timeout=60000)
+    page.check()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download the signed bundle").click()
+    assert download.value.suggested_filename.endswith(".zip")
 
     # A member opens the results from the email, on a phone, without signing in.
     def results_email():

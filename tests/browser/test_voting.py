@@ -93,7 +93,9 @@ def test_a_member_appoints_a_directed_proxy_and_the_chair_votes_for_them(page):
 
     page.context.clear_cookies()  # sign out
     sign_in(page, "chair@example.org", DEMO_PASSWORD, totp=totp_now(DEMO_TOTP_SECRET))
-    page.goto(f"/ballots/{ballot.pk}/held/")
+    page.goto(f"/office/ballots/{ballot.pk}/")
+    page.get_by_role("link", name="Vote the proxies held by the chair").click()
+    page.check()
     section = page.get_by_role("region", name=re.compile("For member"))
     expect(section).to_have_count(1)
     # The direction is filled in; a different choice would be refused.
@@ -187,3 +189,66 @@ def test_a_member_votes_for_the_organisation_they_represent(page):
     expect(page.get_by_text("You voted for Brookvale Housing Ltd")).to_be_visible()
     vote = Participation.objects.get()
     assert vote.elector == elector and vote.channel == Channel.ONLINE
+
+
+def test_the_secretary_enters_a_postal_vote_and_the_member_is_told_of_it(page):
+    """The secretary enters a postal paper with its envelope number, withdraws it as
+    entered under the wrong member, enters it again; the member reads on their ballot page
+    that a postal vote was recorded for them and how to dispute it."""
+    ballot = open_agm_ballot()
+    member = Member.objects.get(user__email="member@example.org")
+    other = Elector.objects.filter(ballot=ballot).exclude(member=member).order_by(
+        "member_number").first()
+    page.page.on("dialog", lambda dialog: dialog.accept())
+    sign_in(page, "secretary@example.org", DEMO_PASSWORD, totp=totp_now(DEMO_TOTP_SECRET))
+    page.goto(f"/office/ballots/{ballot.pk}/room/")
+    page.get_by_label("Member number").fill(str(other.member_number))
+    page.get_by_label("By post").check()
+    page.get_by_role("button", name="Record the vote").click()
+    page.check()
+    expect(page.get_by_role("alert").first).to_contain_text("This field is required")
+    page.get_by_label("Poll card or envelope number").fill("ENV-0042")
+    page.get_by_role("group", name="1. Appointment of the auditors").get_by_label(
+        "For", exact=True).check()
+    page.get_by_role("button", name="Record the vote").click()
+    page.check()
+    expect(page.get_by_role("status").first).to_contain_text("postal paper ENV-0042")
+    row = page.get_by_role("row", name=re.compile("By post: ENV-0042"))
+    row.get_by_label("Why the entry is withdrawn").fill("Entered under the wrong member")
+    row.get_by_role("button", name=re.compile("Withdraw")).click()
+    page.check()
+    expect(page.get_by_text("Withdrawn", exact=False).first).to_be_visible()
+    page.get_by_label("Member number").fill(str(member.member_number))
+    page.get_by_label("By post").check()
+    page.get_by_label("Poll card or envelope number").fill("ENV-0042")
+    page.get_by_role("group", name="1. Appointment of the auditors").get_by_label(
+        "For", exact=True).check()
+    page.get_by_role("button", name="Record the vote").click()
+    page.check()
+
+    page.context.clear_cookies()
+    sign_in(page, "member@example.org", DEMO_PASSWORD)
+    page.goto(f"/ballots/{ballot.pk}/")
+    notice = page.get_by_role("region", name="A vote was recorded for you by post")
+    expect(notice).to_contain_text("ENV-0042")
+    expect(notice).to_contain_text("If you did not cast this paper")
+    expect(page.get_by_label("Your receipt code")).to_have_count(0)
+
+
+def test_a_vote_that_meets_a_lock_is_asked_to_try_again(page, settings):
+    from tests.ballots.conftest import BallotRowHeld
+
+    settings.WEB_DB_LOCK_TIMEOUT = "300ms"
+    ballot = open_agm_ballot()
+    sign_in(page, "member@example.org", DEMO_PASSWORD)
+    page.goto(f"/ballots/{ballot.pk}/")
+    page.get_by_role("group", name="1. Appointment of the auditors").get_by_label(
+        "For", exact=True).check()
+    page.get_by_role("button", name="Review my vote").click()
+    page.check()
+    with BallotRowHeld(ballot.pk, "FOR UPDATE"):
+        page.get_by_role("button", name="Confirm my vote").click()
+        page.check()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Please try again in a moment")
+    expect(page.get_by_role("alert")).to_contain_text("nothing was saved")
+    assert not Participation.objects.exists()
