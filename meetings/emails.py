@@ -44,7 +44,7 @@ def _notice_parts(notice_id: int) -> _NoticeParts:
                         ics=meeting_ics(notice.meeting, organisation_name=organisation.name))
 
 
-@composer("meeting_notice", on_permanent_failure=notice_email_failed)
+@composer("meeting_notice", on_failure=notice_email_failed)
 def meeting_notice(delivery: Delivery) -> EmailMultiAlternatives:
     """The notice in plain text and HTML, with the meeting as a calendar invitation and the
     member's personal link to their papers (and ballot)."""

@@ -161,6 +161,15 @@ EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 EMAIL_TIMEOUT = 20
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Mutual Governance <secretary@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The outbox (governance/outbox.py). An email that meets a temporary failure (the SMTP
+# server down, busy or too slow) is tried again, waiting longer each time, until its retry
+# window closes; then it has failed (a meeting's notice then goes by post). A worker's claim
+# on a batch is a lease it renews while it sends.
+OUTBOX_RETRY_WINDOW_SECONDS = env.int("OUTBOX_RETRY_WINDOW_SECONDS", default=24 * 60 * 60)
+OUTBOX_RETRY_FIRST_WAIT_SECONDS = env.float("OUTBOX_RETRY_FIRST_WAIT_SECONDS", default=30)
+OUTBOX_RETRY_LONGEST_WAIT_SECONDS = env.float("OUTBOX_RETRY_LONGEST_WAIT_SECONDS",
+                                              default=15 * 60)
+OUTBOX_LEASE_SECONDS = env.float("OUTBOX_LEASE_SECONDS", default=10 * 60)
 
 # Celery: one app (config/celery.py); Redis when REDIS_URL is set, otherwise kombu's
 # filesystem transport, which needs no server.
