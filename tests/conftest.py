@@ -1,6 +1,7 @@
 """Shared fixtures: a real SMTP sink, a real Celery worker process, users in every role."""
 
 import asyncio
+import contextlib
 import email
 import logging
 import os
@@ -234,6 +235,34 @@ class Worker:
 
     def poll(self):
         return self.process.poll()
+
+
+def _new_producer_pool() -> None:
+    from kombu import pools
+
+    from config.celery import app
+
+    pools.reset()  # kombu keeps producer pools by connection, process-wide
+    app.pool.force_close_all()
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
+@contextlib.contextmanager
+def broker_at(url: str):
+    """Point this process's producer at another broker address (a closed port: Redis is
+    down; a port that accepts and never answers: Redis hangs), keeping the app's own
+    time-outs; workers stay connected to the real broker."""
+    from config.celery import app
+
+    real_url = app.conf.broker_url
+    _new_producer_pool()
+    app.conf.broker_url = url
+    try:
+        yield
+    finally:
+        _new_producer_pool()
+        app.conf.broker_url = real_url
 
 
 @pytest.fixture(scope="session")

@@ -173,10 +173,17 @@ OUTBOX_LEASE_SECONDS = env.float("OUTBOX_LEASE_SECONDS", default=10 * 60)
 
 # Celery: one app (config/celery.py); Redis when REDIS_URL is set, otherwise kombu's
 # filesystem transport, which needs no server.
+# Short time-outs: a request that queues work while Redis is down or does not answer is
+# answered within seconds (a beat sweep finds the work again), instead of hanging.
+REDIS_TIMEOUTS = {"socket_connect_timeout": 1, "socket_timeout": 2}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0,
+                                    "interval_step": 0.5, "interval_max": 0.5}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 1
+CELERY_REDIS_SOCKET_TIMEOUT = 5
 if REDIS_URL:
     CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
     CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=REDIS_URL)
-    CELERY_BROKER_TRANSPORT_OPTIONS = {}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {**REDIS_TIMEOUTS}
 else:
     _broker_dir = VAR_DIR / "broker"
     CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")

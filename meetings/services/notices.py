@@ -17,7 +17,7 @@ from governance.selectors import officers_on, organisation_get
 from governance.services import audit_record
 from governance.timing import ShortNoticeConsent as ShortNoticeAnswer
 from governance.timing import notice_clear_days, short_notice_consent
-from governance.transactions import atomic, queue_after_commit
+from governance.transactions import atomic, queue_after_commit, task_send
 from membership.models import CommunicationConsent, Member
 
 from .. import selectors
@@ -166,10 +166,8 @@ def notices_resume(*, older_than: dt.timedelta = dt.timedelta(minutes=2)) -> int
                                        sent_at__lt=timezone.now() - older_than)
                  .values_list("pk", flat=True))
     for notice_id in stuck:
-        try:
-            notice_prepare_task.delay(notice_id)
-        except Exception:  # the broker is still down: the next sweep tries again
-            return 0
+        if not task_send(notice_prepare_task, notice_id):
+            return 0  # the broker is still down: the next sweep tries again
     return len(stuck)
 
 
