@@ -1,11 +1,11 @@
 """The one Celery app. Tasks are thin: they load by id and call a service."""
 
-import os
-
 from celery import Celery
 from kombu import Queue
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+from .environment import require_settings_module
+
+require_settings_module()
 
 app = Celery("mutual")
 app.config_from_object("django.conf:settings", namespace="CELERY")
