@@ -3,6 +3,7 @@
 from celery import Celery
 from kombu import Queue
 
+from . import broker  # noqa: F401  (the demo's broker transport, `mutualfs://`)
 from .environment import require_settings_module
 
 require_settings_module()
