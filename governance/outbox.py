@@ -227,12 +227,34 @@ class _Batch:
             lease_expires_at=now + lease())
         self.lease_until = now + lease()
 
-    def owns(self, delivery: Delivery) -> bool:
+    def owns(self, delivery: Delivery | None) -> bool:
         """Still ours, with enough of the lease left to send one message: otherwise the
         sweep may have handed it to another worker (or soon will)."""
+        if delivery is None:
+            return False
         return Delivery.objects.filter(
             pk=delivery.pk, claim=self.token, status=DeliveryStatus.SENDING,
             lease_expires_at__gt=timezone.now() + lease() / 4).exists()
+
+    def sent_then_owns(self, delivery: Delivery, following: Delivery | None
+                       ) -> tuple[bool, bool]:
+        """Mark one message sent and check that the next is still ours, in one statement
+        (one round trip to the database for each message, the same commit)."""
+        if db_connection.vendor != "postgresql" or following is None:
+            return self.finish(delivery, DeliveryStatus.SENT), self.owns(following)
+        now = timezone.now()
+        with db_connection.cursor() as cursor:
+            cursor.execute(
+                "WITH finished AS (UPDATE governance_delivery SET status = %s, sent_at = %s, "
+                "lease_expires_at = NULL, last_error = '', gave_up = false "
+                "WHERE id = %s AND claim = %s AND status = %s RETURNING id) "
+                "SELECT (SELECT count(*) FROM finished), EXISTS (SELECT 1 FROM "
+                "governance_delivery WHERE id = %s AND claim = %s AND status = %s "
+                "AND lease_expires_at > %s)",
+                [DeliveryStatus.SENT, now, delivery.pk, self.token, DeliveryStatus.SENDING,
+                 following.pk, self.token, DeliveryStatus.SENDING, now + lease() / 4])
+            finished, owned = cursor.fetchone()
+        return bool(finished), owned
 
     def finish(self, delivery: Delivery, status: str, *, error: str = "",
                gave_up: bool = False) -> bool:
@@ -301,20 +323,26 @@ def deliveries_send(*, ids: list[int]) -> int:
     sent = 0
     try:
         with _commits_without_waiting_for_the_disk():
+            owned = batch.owns(deliveries[0])
             for position, delivery in enumerate(deliveries):
+                following = deliveries[position + 1] if position + 1 < len(deliveries) \
+                    else None
                 batch.renew_if_due()
-                if not batch.owns(delivery):
-                    continue  # the lease ran out: the sweep gave it to another worker
+                if not owned:  # the lease ran out: the sweep gave it to another worker
+                    owned = batch.owns(following)
+                    continue
                 try:
                     message = _COMPOSERS[delivery.kind](delivery)
                     message.connection = connection
                     message.extra_headers["Message-ID"] = message_id(delivery.key)
                 except PermanentFailure as exc:
                     batch.fail(delivery, error=str(exc), permanent=True)
+                    owned = batch.owns(following)
                     continue
                 except Exception as exc:  # a fault in the platform: log it, try again later
                     logger.exception("could not compose delivery %s", delivery.pk)
                     batch.retry_later([delivery], error=_describe(exc))
+                    owned = batch.owns(following)
                     continue
                 try:
                     message.send()
@@ -322,15 +350,18 @@ def deliveries_send(*, ids: list[int]) -> int:
                     kind = _failure_kind(exc)
                     if kind == PERMANENT:
                         batch.fail(delivery, error=str(exc), permanent=True)
+                        owned = batch.owns(following)
                     elif kind == RETRY_MESSAGE:
                         batch.retry_later([delivery], error=_describe(exc))
+                        owned = batch.owns(following)
                     else:
                         logger.warning("the SMTP connection failed; %d emails will be tried "
                                        "again: %s", len(deliveries) - position, _describe(exc))
                         batch.retry_later(deliveries[position:], error=_describe(exc))
                         break
                 else:
-                    sent += batch.finish(delivery, DeliveryStatus.SENT)
+                    finished, owned = batch.sent_then_owns(delivery, following)
+                    sent += finished
     finally:
         try:
             connection.close()
