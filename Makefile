@@ -16,15 +16,18 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet ".[test]"
 	touch $(STAMP)
 
+# The settings are always named: there is no default (config/environment.py).
+LOCAL := DJANGO_SETTINGS_MODULE=config.settings.local
+
 run: $(STAMP)
 	mkdir -p var/broker/out var/broker/processed var/broker/control var/results var/mail
-	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py seed_demo
+	$(LOCAL) $(BIN)/python manage.py migrate --noinput
+	$(LOCAL) $(BIN)/python manage.py seed_demo
 	@echo
 	@echo "The platform is starting at http://$(WEB_HOST):$(WEB_PORT)/"
 	@echo "(web server, Celery worker and Celery beat; emails are written to var/mail/)"
 	@echo
-	WEB_HOST=$(WEB_HOST) WEB_PORT=$(WEB_PORT) PATH="$(CURDIR)/$(BIN):$$PATH" \
+	WEB_HOST=$(WEB_HOST) WEB_PORT=$(WEB_PORT) PATH="$(CURDIR)/$(BIN):$$PATH" $(LOCAL) \
 	  $(BIN)/honcho start -f Procfile
 
 services:

@@ -1,6 +1,7 @@
 """What the benchmarks share: a fresh database of their own, the web server and workers as
 child processes, free ports, percentiles."""
 
+import atexit
 import os
 import signal
 import socket
@@ -29,17 +30,65 @@ def create_database(database_url: str) -> None:
         connection.execute(f'CREATE DATABASE "{name}"')
 
 
-def start(command: list[str], env: dict) -> subprocess.Popen:
-    return subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.STDOUT, start_new_session=True)
+# Every child a benchmark starts (web servers, workers, helpers), each in a process group of
+# its own with its own children: stopped when the benchmark ends, however it ends (finished,
+# an error, Ctrl-C, SIGTERM or SIGHUP).
+_children: list[subprocess.Popen] = []
+
+
+def start(command: list[str], env: dict | None = None, **popen) -> subprocess.Popen:
+    popen.setdefault("stdout", subprocess.DEVNULL)
+    popen.setdefault("stderr", subprocess.STDOUT)
+    process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, start_new_session=True,
+                               **popen)
+    _children.append(process)
+    return process
+
+
+def run(command: list[str], env: dict | None = None) -> subprocess.CompletedProcess:
+    """subprocess.run for a child that is stopped with the benchmark."""
+    process = start(command, env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        out, err = process.communicate()
+    finally:
+        stop(process)
+    return subprocess.CompletedProcess(command, process.returncode, out, err)
 
 
 def stop(process: subprocess.Popen) -> None:
+    """SIGTERM to the child's whole process group, SIGKILL if it is still there after 20 s."""
+    if process in _children:
+        _children.remove(process)
     try:
         os.killpg(process.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        process.wait()
+        return
+    try:
         process.wait(timeout=20)
-    except (ProcessLookupError, subprocess.TimeoutExpired):
-        os.killpg(process.pid, signal.SIGKILL)
+    except subprocess.TimeoutExpired:
+        pass
+    try:
+        os.killpg(process.pid, signal.SIGKILL)  # anything of its group still there
+    except ProcessLookupError:
+        pass
+    process.wait()
+
+
+def stop_all() -> None:
+    for process in list(_children):
+        stop(process)
+
+
+def _on_signal(signum, frame) -> None:
+    # Unwind through the benchmark's `finally` blocks, then atexit stops what is left.
+    signal.signal(signum, signal.SIG_DFL)
+    raise SystemExit(128 + signum)
+
+
+atexit.register(stop_all)
+for _signum in (signal.SIGTERM, signal.SIGHUP):
+    signal.signal(_signum, _on_signal)
 
 
 def wait_for_http(url: str, timeout: float = 60) -> None:

@@ -31,13 +31,12 @@ import datetime as dt
 import json
 import resource
 import statistics
-import subprocess
 import sys
 import time
 
+from .common import run as run_child
 from .register_data import (
     DEFAULT_DATABASE_URL,
-    PROJECT_ROOT,
     build_if_needed,
     check,
     configure_environment,
@@ -201,7 +200,7 @@ def measure_csv(database_url: str, user_id: int) -> dict:
     log(f"B: CSV export with {CSV_PARAMS} in a child process")
     command = [sys.executable, "-m", "bench.register", "--database-url", database_url,
                "--csv-child", str(user_id)]
-    done = subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True)
+    done = run_child(command)
     if done.returncode != 0:
         sys.stderr.write(done.stdout + done.stderr)
         raise RuntimeError(f"the CSV child failed with exit code {done.returncode}")

@@ -1,11 +1,12 @@
 """The one Celery app. Tasks are thin: they load by id and call a service."""
 
-import os
-
 from celery import Celery
 from kombu import Queue
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+from . import broker  # noqa: F401  (the demo's broker transport, `mutualfs://`)
+from .environment import require_settings_module
+
+require_settings_module()
 
 app = Celery("mutual")
 app.config_from_object("django.conf:settings", namespace="CELERY")
@@ -29,6 +30,10 @@ app.conf.update(
         "deliveries-sweep": {"task": "governance.tasks.deliveries_sweep_task",
                              "schedule": 60.0},
         "notices-resume": {"task": "meetings.tasks.notices_resume_task", "schedule": 60.0},
+        "imports-resume": {"task": "membership.tasks.register_imports_resume_task",
+                           "schedule": 60.0},
+        "invitations-resume": {"task": "membership.tasks.member_invitations_resume_task",
+                               "schedule": 60.0},
         "ballots-close-due": {"task": "ballots.tasks.ballots_close_due_task",
                               "schedule": 60.0},
         "ballots-count-due": {"task": "ballots.tasks.ballots_count_due_task",

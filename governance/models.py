@@ -202,6 +202,10 @@ class Mailing(models.Model):
                                  help_text="Who the mailing is for, as chosen.")
     prepared_at = models.DateTimeField(
         null=True, blank=True, help_text="When every delivery of the mailing was queued.")
+    retry_until = models.DateTimeField(
+        null=True, blank=True, help_text="Until when an email of the mailing that meets a "
+        "temporary failure is tried again (unset: the outbox's window from when it was "
+        "queued).")
     created_at = models.DateTimeField(auto_now_add=True)
     created_by_id = models.BigIntegerField(null=True, blank=True)
 
@@ -243,8 +247,16 @@ class Delivery(models.Model):
     lease_expires_at = models.DateTimeField(null=True, blank=True)
     claim = models.CharField(max_length=32, blank=True,
                              help_text="Which worker's claim holds the lease.")
+    next_attempt_at = models.DateTimeField(
+        null=True, blank=True, help_text="After a temporary failure: not tried again before.")
+    retry_until = models.DateTimeField(
+        null=True, blank=True, help_text="Temporary failures are tried again until then; "
+        "after it the email has failed.")
     sent_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
+    gave_up = models.BooleanField(
+        default=False, help_text="Failed because its retry window closed (the mail server "
+        "could not take it in time), not because the address was refused.")
 
     class Meta:
         ordering = ["queued_at", "id"]

@@ -1,5 +1,3 @@
-from smtplib import SMTPException
-
 from celery import shared_task
 
 from . import outbox, services
@@ -17,9 +15,10 @@ def beat_heartbeat_task() -> str:
     return services.heartbeat_touch(name="beat").seen_at.isoformat()
 
 
-@shared_task(queue="notices", autoretry_for=(SMTPException, ConnectionError, TimeoutError),
-             retry_backoff=True, retry_backoff_max=300, max_retries=5)
+@shared_task(queue="notices")
 def deliveries_send_task(delivery_ids: list[int]) -> int:
+    """Temporary failures are not retried by Celery: the outbox puts the rows back in the
+    queue with their time to try again and hands them over for then (see outbox.py)."""
     return outbox.deliveries_send(ids=delivery_ids)
 
 

@@ -91,17 +91,24 @@ def now_utc() -> dt.datetime:
     return timezone.now().astimezone(dt.UTC)
 
 
+def task_send(task, *args, countdown: float | None = None) -> bool:
+    """Hand a task to the broker now; False if the broker cannot be reached. The Celery
+    app's broker time-outs are short (config/celery.py), so a broker that is down costs a
+    request a second or two, not twenty. Work sent this way must be found again by a beat
+    sweep when this fails."""
+    try:
+        task.apply_async(args=args, countdown=countdown)
+    except Exception:  # the broker is unreachable: the sweep will queue it again
+        logger.warning("could not queue %s%r; the sweep will queue it again",
+                       getattr(task, "name", task), args, exc_info=True)
+        return False
+    return True
+
+
 def queue_after_commit(task, *args) -> None:
-    """Hand a task to the broker once the transaction has committed. If the broker is down
-    the commit stands and the task is not sent: work queued this way must be found again by
-    a beat sweep (for notices, `notices_resume`), so nothing is lost and the request that
-    queued it does not fail."""
-
-    def send() -> None:
-        try:
-            task.delay(*args)
-        except Exception:  # the broker is unreachable: the sweep will queue it again
-            logger.warning("could not queue %s%r; the sweep will queue it again",
-                           getattr(task, "name", task), args, exc_info=True)
-
-    transaction.on_commit(send)
+    """Hand a task to the broker once the transaction has committed (at once outside a
+    transaction). Every task the platform queues goes through here or `task_send`. If the
+    broker is down the commit stands and the task is not sent: each kind of queued work
+    has a beat sweep that finds it again (deliveries, notices, imports, invitations,
+    counts), so nothing is lost and the request that queued it does not fail."""
+    transaction.on_commit(lambda: task_send(task, *args))

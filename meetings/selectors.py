@@ -147,6 +147,26 @@ class ServiceRow:
     status: str
     sent_at: dt.datetime | None
     deemed_delivered_at: dt.datetime | None
+    note: str = ""
+
+
+def _service_note(item: NoticeDelivery) -> str:
+    """Why a member was served by post after their email, or is being tried again."""
+    email = item.replaces.delivery if item.replaces_id and item.replaces.delivery else None
+    if email is not None:
+        why = ("the mail server could not take it before "
+               f"{timezone.localtime(email.retry_until):%-d %B %Y, %H:%M}"
+               if email.gave_up and email.retry_until else "the address refused it")
+        return f"By post because the email to {email.to_email} could not be sent ({why})."
+    if hasattr(item, "replaced_by"):
+        return "Sent by post instead: see the member's letter."
+    if item.delivery is not None and item.delivery.status == DeliveryStatus.QUEUED \
+            and item.delivery.attempts:
+        until = item.delivery.retry_until
+        return ("The mail server did not take it yet; tried again"
+                + (f" until {timezone.localtime(until):%-d %B %Y, %H:%M}, then by post."
+                   if until else "."))
+    return ""
 
 
 def proof_of_service(notice: Notice) -> list[ServiceRow]:
@@ -156,8 +176,9 @@ def proof_of_service(notice: Notice) -> list[ServiceRow]:
     organisation = organisation_get()
     nation = organisation.nation if organisation else "england-wales"
     rows = []
-    for item in notice.deliveries.select_related("member", "delivery", "postal_batch"
-                                                 ).order_by("member__member_number"):
+    for item in notice.deliveries.select_related(
+            "member", "delivery", "postal_batch", "replaces__delivery", "replaced_by"
+    ).order_by("member__member_number", "pk"):
         if item.channel == Channel.EMAIL and item.delivery is not None:
             status = item.delivery.get_status_display()
             sent_at = item.delivery.sent_at if item.delivery.status == DeliveryStatus.SENT \
@@ -171,7 +192,7 @@ def proof_of_service(notice: Notice) -> list[ServiceRow]:
             channel=item.get_channel_display(), address=item.address, status=status,
             sent_at=sent_at,
             deemed_delivered_at=add_working_hours(sent_at, 48, nation=nation)
-            if sent_at else None))
+            if sent_at else None, note=_service_note(item)))
     return rows
 
 

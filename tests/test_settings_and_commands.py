@@ -168,3 +168,21 @@ def test_make_run_serves_the_address_it_prints(tmp_path):
     finally:
         os.killpg(web.pid, 15)
         web.wait(10)
+
+
+@pytest.mark.parametrize("command", [
+    ["manage.py", "check"],
+    ["-m", "celery", "-A", "config", "worker", "--loglevel", "INFO"],
+    ["-m", "celery", "-A", "config", "beat"],
+    ["-m", "gunicorn", "config.wsgi", "--bind", "127.0.0.1:0", "--workers", "1"],
+], ids=["manage.py", "celery worker", "celery beat", "gunicorn"])
+def test_without_a_settings_module_nothing_starts_and_the_message_says_why(command):
+    """No default settings: a server started without DJANGO_SETTINGS_MODULE must not run
+    on the development settings (DEBUG on, a known secret key)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    result = subprocess.run([sys.executable, *command], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    assert "DJANGO_SETTINGS_MODULE is not set" in result.stderr
+    assert "config.settings.production" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout

@@ -6,12 +6,13 @@ from pathlib import Path
 import environ
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
-VAR_DIR = BASE_DIR / "var"
 
 env = environ.Env()
 env_file = BASE_DIR / ".env"
 if env_file.exists():
     environ.Env.read_env(str(env_file))
+# Where `make run` keeps its SQLite database, broker, results, cache and emails.
+VAR_DIR = Path(env("VAR_DIR", default=str(BASE_DIR / "var")))
 
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="insecure-local-development-key-change-me")
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
@@ -78,6 +79,13 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+if "sqlite" in DATABASES["default"]["ENGINE"]:
+    # `make run`'s web server, worker and beat write to one SQLite file: write-ahead
+    # logging (readers never wait for the writer), and transactions that take the write
+    # lock when they begin and wait for it, instead of failing with "database is locked".
+    DATABASES["default"].setdefault("OPTIONS", {}).update({
+        "transaction_mode": "IMMEDIATE", "timeout": 30,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"})
 if "postgresql" in DATABASES["default"]["ENGINE"]:
     # Short OLTP queries: JIT compilation costs more than it saves (bench/register.py).
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
@@ -172,16 +180,33 @@ EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 EMAIL_TIMEOUT = 20
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Mutual Governance <secretary@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The outbox (governance/outbox.py). An email that meets a temporary failure (the SMTP
+# server down, busy or too slow) is tried again, waiting longer each time, until its retry
+# window closes; then it has failed (a meeting's notice then goes by post). A worker's claim
+# on a batch is a lease it renews while it sends.
+OUTBOX_RETRY_WINDOW_SECONDS = env.int("OUTBOX_RETRY_WINDOW_SECONDS", default=24 * 60 * 60)
+OUTBOX_RETRY_FIRST_WAIT_SECONDS = env.float("OUTBOX_RETRY_FIRST_WAIT_SECONDS", default=30)
+OUTBOX_RETRY_LONGEST_WAIT_SECONDS = env.float("OUTBOX_RETRY_LONGEST_WAIT_SECONDS",
+                                              default=15 * 60)
+OUTBOX_LEASE_SECONDS = env.float("OUTBOX_LEASE_SECONDS", default=10 * 60)
 
 # Celery: one app (config/celery.py); Redis when REDIS_URL is set, otherwise kombu's
-# filesystem transport, which needs no server.
+# filesystem transport made safe for several processes (config/broker.py), which needs no
+# server.
+# Short time-outs: a request that queues work while Redis is down or does not answer is
+# answered within seconds (a beat sweep finds the work again), instead of hanging.
+REDIS_TIMEOUTS = {"socket_connect_timeout": 1, "socket_timeout": 2}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0,
+                                    "interval_step": 0.5, "interval_max": 0.5}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 1
+CELERY_REDIS_SOCKET_TIMEOUT = 5
 if REDIS_URL:
     CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
     CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=REDIS_URL)
-    CELERY_BROKER_TRANSPORT_OPTIONS = {}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {**REDIS_TIMEOUTS}
 else:
     _broker_dir = VAR_DIR / "broker"
-    CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
+    CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="mutualfs://")
     CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=f"file://{VAR_DIR / 'results'}")
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "out"),
@@ -191,6 +216,8 @@ else:
         "polling_interval": 0.2,
         "store_processed": False,
     }
+    for _folder in ("out", "processed", "control"):
+        (_broker_dir / _folder).mkdir(parents=True, exist_ok=True)
 
 # The longest task (counting a large ballot) is capped by CELERY_TASK_TIME_LIMIT; the broker
 # must not hand an unacknowledged message to a second worker before that limit has passed.

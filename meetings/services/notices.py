@@ -9,14 +9,15 @@ from django.db.models import Max
 from django.utils import timezone
 
 from accounts.roles import Role
+from governance.calendar import subtract_working_hours
 from governance.exceptions import DomainError
 from governance.models import Delivery, Mailing
-from governance.outbox import deliveries_queue_many
+from governance.outbox import deliveries_queue_many, retry_window
 from governance.selectors import officers_on, organisation_get
 from governance.services import audit_record
 from governance.timing import ShortNoticeConsent as ShortNoticeAnswer
-from governance.timing import short_notice_consent
-from governance.transactions import atomic, queue_after_commit
+from governance.timing import notice_clear_days, short_notice_consent
+from governance.transactions import atomic, queue_after_commit, task_send
 from membership.models import CommunicationConsent, Member
 
 from .. import selectors
@@ -88,9 +89,11 @@ def notice_send(*, actor, meeting: Meeting, introduction: str = "") -> Notice:
         meeting.rulebook = selectors.rulebook_in_force(on=today)
         meeting.status = MeetingStatus.NOTICE_SENT
         meeting.save(update_fields=["rulebook", "status"])
-        mailing = Mailing.objects.create(kind="meeting_notice", title=subject,
-                                         created_by_id=getattr(actor, "pk", None),
-                                         selection={"meeting_id": meeting.pk})
+        mailing = Mailing.objects.create(
+            kind="meeting_notice", title=subject, created_by_id=getattr(actor, "pk", None),
+            selection={"meeting_id": meeting.pk}, retry_until=notice_retry_until(
+                meeting=meeting, sent_at=now, organisation=organisation_get(),
+                settings=selectors.settings_of(meeting.rulebook)))
         notice = Notice.objects.create(
             meeting=meeting, subject=subject, body=body, status=NoticeStatus.SENDING,
             mailing=mailing, sent_at=now, register_date=today,
@@ -163,10 +166,8 @@ def notices_resume(*, older_than: dt.timedelta = dt.timedelta(minutes=2)) -> int
                                        sent_at__lt=timezone.now() - older_than)
                  .values_list("pk", flat=True))
     for notice_id in stuck:
-        try:
-            notice_prepare_task.delay(notice_id)
-        except Exception:  # the broker is still down: the next sweep tries again
-            return 0
+        if not task_send(notice_prepare_task, notice_id):
+            return 0  # the broker is still down: the next sweep tries again
     return len(stuck)
 
 
@@ -196,25 +197,53 @@ def postal_batch_posted(*, actor, batch: PostalBatch, posted_at: dt.datetime) ->
         return batch
 
 
-def notice_email_failed(delivery: Delivery) -> None:
-    """An email notice bounced or was refused for good: the member's consent to email ends
-    and the notice goes to them by post instead."""
+def notice_email_failed(delivery: Delivery, permanent: bool) -> None:
+    """An email notice failed for good: it goes to the member by post instead. If the
+    address was refused or bounced (`permanent`), the member's consent to email ends too;
+    if the mail server could not take it before the end of its retry window, the address
+    is not at fault and the consent stands."""
     with atomic():
         sent_by_email = NoticeDelivery.objects.select_related("notice", "member").filter(
             delivery=delivery).first()
         if sent_by_email is None or hasattr(sent_by_email, "replaced_by"):
             return
         member = sent_by_email.member
-        CommunicationConsent.objects.filter(member=member, withdrawn_on__isnull=True).update(
-            withdrawn_on=timezone.localdate(), withdrawn_reason="email bounced: "
-                                                                + delivery.last_error[:150])
+        if permanent:
+            CommunicationConsent.objects.filter(
+                member=member, withdrawn_on__isnull=True).update(
+                withdrawn_on=timezone.localdate(),
+                withdrawn_reason="email bounced: " + delivery.last_error[:150])
         letter = NoticeDelivery.objects.create(
             notice=sent_by_email.notice, member=member, channel=Channel.POST,
             address=member.address, postal_batch=_open_postal_batch(sent_by_email.notice),
             replaces=sent_by_email)
         audit_record(actor=None, action="notice.moved_to_post", target=letter, changes={
             "member_number": member.member_number, "email": delivery.to_email,
+            "reason": "refused" if permanent else "not sent in time",
             "error": delivery.last_error[:200]})
+
+
+# A working day to print and post the letters of members whose email did not go.
+POSTING_TIME_HOURS = 24
+# However close the meeting, an email is tried again for at least this long.
+SHORTEST_RETRY = dt.timedelta(hours=1)
+
+
+def notice_retry_until(*, meeting: Meeting, sent_at: dt.datetime, settings,
+                       organisation) -> dt.datetime:
+    """Until when an email of the notice that meets a temporary failure is tried again:
+    the outbox's window (a day), but ending a working day before the last moment a letter
+    can be posted and still be deemed delivered in time for the meeting, so that a member
+    whose email does not go is served by post within the notice period."""
+    clear_days = notice_clear_days(legal_form=organisation.legal_form,
+                                   clear_days=settings.notice_clear_days)
+    # Deemed delivered before the day that starts the clear days (CA06 s.360).
+    last_day = timezone.localtime(meeting.starts_at).date() - dt.timedelta(days=clear_days)
+    delivered_by = timezone.make_aware(dt.datetime.combine(last_day, dt.time(0)))
+    last_posting = subtract_working_hours(
+        delivered_by, settings.deemed_delivery_hours + POSTING_TIME_HOURS,
+        nation=organisation.nation)
+    return min(sent_at + retry_window(), max(last_posting, sent_at + SHORTEST_RETRY))
 
 
 def short_notice_consent_record(*, actor, meeting: Meeting, member: Member,

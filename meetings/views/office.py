@@ -230,12 +230,12 @@ def proof_of_service(request, pk: int):
         out = io.StringIO()
         writer = csv.writer(out)
         writer.writerow(["member_number", "name", "channel", "address", "status", "sent_at",
-                         "deemed_delivered_at"])
+                         "deemed_delivered_at", "note"])
         for row in rows:
             writer.writerow([row.member_number, row.name, row.channel, row.address,
                              row.status, row.sent_at.isoformat() if row.sent_at else "",
                              row.deemed_delivered_at.isoformat()
-                             if row.deemed_delivered_at else ""])
+                             if row.deemed_delivered_at else "", row.note])
         response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="service-{notice.pk}.csv"'
         return response

@@ -2,16 +2,17 @@
 invites all of them, or some, and a worker makes the accounts and sends each invitation
 once, through the outbox, with progress shown on the mailing's page."""
 
+import datetime as dt
+
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
-from django.db import transaction
 from django.utils import timezone
 
 from governance.exceptions import DomainError
 from governance.models import Delivery, Mailing
 from governance.outbox import deliveries_queue_many
 from governance.services import audit_record
-from governance.transactions import atomic
+from governance.transactions import atomic, queue_after_commit, task_send
 
 from ..models import Member
 
@@ -42,9 +43,25 @@ def member_invitations_start(*, actor, member_ids: list[int] | None = None) -> M
                      changes={"members": count, "chosen": member_ids is not None})
         from ..tasks import member_invitations_prepare_task
 
-        mailing_id = mailing.pk
-        transaction.on_commit(lambda: member_invitations_prepare_task.delay(mailing_id))
+        queue_after_commit(member_invitations_prepare_task, mailing.pk)
         return mailing
+
+
+def member_invitations_resume(*, now: dt.datetime | None = None,
+                              older_than: dt.timedelta = dt.timedelta(minutes=2)) -> int:
+    """Invitations whose preparation never ran or stopped half way (the broker was down, a
+    worker died): hand them to a worker again (beat, every minute). A copy that finds the
+    mailing being prepared leaves it. Returns how many were handed over."""
+    from ..tasks import member_invitations_prepare_task
+
+    now = now or timezone.now()
+    stuck = list(Mailing.objects.filter(kind="invitations", prepared_at__isnull=True,
+                                        created_at__lt=now - older_than)
+                 .values_list("pk", flat=True))
+    for mailing_id in stuck:
+        if not task_send(member_invitations_prepare_task, mailing_id):
+            return 0  # the broker is still down: the next sweep tries again
+    return len(stuck)
 
 
 def member_invitations_prepare(*, mailing_id: int) -> int:
@@ -59,6 +76,10 @@ def member_invitations_prepare(*, mailing_id: int) -> int:
     linked = 0
     while True:
         with atomic():
+            # One preparer at a time: a second copy of the task leaves the work to the first.
+            if not Mailing.objects.select_for_update(skip_locked=True).filter(
+                    pk=mailing_id, prepared_at__isnull=True).exists():
+                return linked
             batch = list(chosen.select_for_update(skip_locked=True)[:CHUNK])
             if not batch:
                 break

@@ -18,14 +18,14 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
 from governance.exceptions import DomainError
 from governance.selectors import organisation_get
 from governance.services import audit_record, audit_record_many
-from governance.transactions import atomic
+from governance.transactions import atomic, queue_after_commit, task_send
 from governance.validators import INT_MAX, date_problem, text_problem
 
 from ..models import (
@@ -377,8 +377,7 @@ def register_import_start(*, actor, name: str, content: bytes) -> ImportRun:
                      changes={"sha256": run.file_sha256, "bytes": len(content)})
         from ..tasks import register_import_task
 
-        run_id = run.pk
-        transaction.on_commit(lambda: register_import_task.delay(run_id))
+        queue_after_commit(register_import_task, run.pk)
         return run
 
 
@@ -386,38 +385,88 @@ def progress_key(run_id: int) -> str:
     return f"register-import:{run_id}:progress"
 
 
+def _can_tell_a_running_import() -> bool:
+    """PostgreSQL shows whether a run's row is locked by the transaction importing it (a
+    worker that dies releases it at once); SQLite, the demo's database, cannot."""
+    return connection.features.has_select_for_update_skip_locked
+
+
 def register_import_run(*, run_id: int, stale_after_seconds: int) -> bool:
-    """Run a queued import (the Celery task calls this). Safe to run twice: the run is
-    claimed with a compare-and-set, and one left `running` by a worker that died is
-    claimed again only after the task time limit has passed."""
+    """Run a queued import (the Celery task calls this). Safe to run twice: the import runs
+    in one transaction that holds its run's row locked, so a second copy of the task finds
+    it locked (running) or done, and does nothing. A run whose worker died is taken up by
+    the next copy (`register_imports_resume` sends one): its transaction was rolled back,
+    so nothing was half written. Where the database cannot show the lock (SQLite), a run
+    left running is taken up again only after `stale_after_seconds`."""
     now = timezone.now()
-    claimed = ImportRun.objects.filter(pk=run_id).filter(
-        Q(status=ImportRun.Status.QUEUED) | Q(
-            status=ImportRun.Status.RUNNING,
-            started_at__lt=now - dt.timedelta(seconds=stale_after_seconds)),
-    ).update(status=ImportRun.Status.RUNNING, started_at=now)
-    if not claimed:
-        return False
-    run = ImportRun.objects.get(pk=run_id)
-    actor = get_user_model().objects.filter(pk=run.applied_by_id).first()
+    # Shown as running on the run's page while it imports.
+    fresh = ImportRun.objects.filter(pk=run_id, status=ImportRun.Status.QUEUED).update(
+        status=ImportRun.Status.RUNNING, started_at=now)
+    if not fresh and not _can_tell_a_running_import() and not ImportRun.objects.filter(
+            pk=run_id, status=ImportRun.Status.RUNNING,
+            started_at__lt=now - dt.timedelta(seconds=stale_after_seconds)).update(
+            started_at=now):
+        return False  # SQLite: perhaps still running elsewhere; taken up once it is stale
 
     def progress(stage: str, done: int, total: int) -> None:
         cache.set(progress_key(run_id), {"stage": stage, "done": done, "total": total},
                   60 * 60)
 
     try:
-        report = register_import_apply(actor=actor, name=run.file_name,
-                                       content=bytes(run.content), run=run, progress=progress)
+        with atomic():
+            try:
+                with transaction.atomic():
+                    run = ImportRun.objects.select_for_update(nowait=True).filter(
+                        pk=run_id, status=ImportRun.Status.RUNNING).first()
+            except DatabaseError:  # locked: another worker is importing it now
+                return False
+            if run is None:
+                return False  # done or failed already
+            actor = get_user_model().objects.filter(pk=run.applied_by_id).first()
+            report = register_import_apply(actor=actor, name=run.file_name,
+                                           content=bytes(run.content), run=run,
+                                           progress=progress)
+            ImportRun.objects.filter(pk=run_id).update(
+                status=ImportRun.Status.DONE if report.applied else ImportRun.Status.FAILED,
+                created=len(report.to_create) if report.applied else 0,
+                skipped=len(report.skipped),
+                errors=[list(error) for error in report.errors[:1000]], content=b"",
+                finished_at=timezone.now())
     except Exception:
         ImportRun.objects.filter(pk=run_id).update(
             status=ImportRun.Status.FAILED, finished_at=timezone.now(),
             errors=[[0, "The import stopped because of an error in the platform; nothing was "
                         "imported. The administrators have been told."]])
         raise
-    ImportRun.objects.filter(pk=run_id).update(
-        status=ImportRun.Status.DONE if report.applied else ImportRun.Status.FAILED,
-        created=len(report.to_create) if report.applied else 0, skipped=len(report.skipped),
-        errors=[list(error) for error in report.errors[:1000]], content=b"",
-        finished_at=timezone.now())
     progress("finished", 1, 1)
     return True
+
+
+def register_imports_resume(*, now: dt.datetime | None = None,
+                            older_than: dt.timedelta = dt.timedelta(minutes=1),
+                            stale_after_seconds: int = 0) -> int:
+    """Imports that are waiting and not being run (beat, every minute): queued ones whose
+    task never reached a worker (the broker was down), and running ones whose worker died
+    (their row is no longer locked by the import's transaction; on SQLite, running for
+    longer than `stale_after_seconds`). Each is handed to a worker again. Returns how
+    many."""
+    from ..tasks import register_import_task
+
+    now = now or timezone.now()
+    waiting = ImportRun.objects.filter(
+        Q(status=ImportRun.Status.QUEUED, applied_at__lt=now - older_than)
+        | Q(status=ImportRun.Status.RUNNING, started_at__lt=now - older_than))
+    handed = 0
+    for run in waiting:
+        if run.status == ImportRun.Status.RUNNING:
+            if _can_tell_a_running_import():
+                with transaction.atomic():
+                    if not ImportRun.objects.select_for_update(skip_locked=True).filter(
+                            pk=run.pk).exists():
+                        continue  # locked: it is being imported
+            elif run.started_at >= now - dt.timedelta(seconds=stale_after_seconds):
+                continue
+        if not task_send(register_import_task, run.pk):
+            return handed  # the broker is still down: the next sweep tries again
+        handed += 1
+    return handed

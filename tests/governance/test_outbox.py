@@ -2,6 +2,7 @@
 the broker was down. Sent through the real SMTP sink."""
 
 import datetime as dt
+import time
 
 import pytest
 import redis
@@ -56,14 +57,70 @@ def test_a_delivery_is_sent_once_even_if_the_task_runs_twice(mailbox, no_broker_
     assert delivery.status == DeliveryStatus.SENT and delivery.sent_at is not None
 
 
-def test_a_failed_send_goes_back_to_the_queue_for_a_retry(settings, no_broker_backlog):
+def test_a_failed_send_goes_back_to_the_queue_for_a_retry(settings, mailbox,
+                                                          no_broker_backlog):
     delivery = invited()
-    settings.EMAIL_PORT = 1  # nothing listens there
-    with pytest.raises(OSError):
-        outbox.deliveries_send(ids=[delivery.pk])
+    settings.OUTBOX_RETRY_FIRST_WAIT_SECONDS = 0.5
+    mailbox.server.down()  # connections are refused
+    assert outbox.deliveries_send(ids=[delivery.pk]) == 0
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.QUEUED and delivery.attempts == 1
-    assert "Error" in delivery.last_error
+    assert "ConnectionRefusedError" in delivery.last_error
+    # Not tried again before its wait is over; handed to a worker for then.
+    assert delivery.next_attempt_at > timezone.now()
+    assert delivery.dispatched_at == delivery.next_attempt_at
+    mailbox.server.up()
+    assert outbox.deliveries_send(ids=[delivery.pk]) == 0
+    time.sleep((delivery.next_attempt_at - timezone.now()).total_seconds() + 0.05)
+    assert outbox.deliveries_send(ids=[delivery.pk]) == 1
+    assert len(mailbox.wait_for(1)) == 1
+
+
+def test_a_busy_mailbox_is_tried_again_not_failed(settings, mailbox, no_broker_backlog):
+    """450 at RCPT is a temporary refusal: the address is not at fault."""
+    delivery = invited()
+    settings.OUTBOX_RETRY_FIRST_WAIT_SECONDS = 0.2
+    mailbox.defer = frozenset({"person@example.org"})
+    assert outbox.deliveries_send(ids=[delivery.pk]) == 0
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.QUEUED and "450" in delivery.last_error
+    mailbox.defer = frozenset()
+    time.sleep(0.4)
+    assert outbox.deliveries_send(ids=[delivery.pk]) == 1
+
+
+def test_an_email_whose_retry_window_closes_has_failed(settings, mailbox, no_broker_backlog):
+    settings.OUTBOX_RETRY_FIRST_WAIT_SECONDS = 0.2
+    settings.OUTBOX_RETRY_WINDOW_SECONDS = 1
+    delivery = invited()
+    mailbox.server.down()
+    while Delivery.objects.get(pk=delivery.pk).status == DeliveryStatus.QUEUED:
+        time.sleep(0.1)
+        outbox.deliveries_send(ids=[delivery.pk])  # what the worker does when handed it
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.FAILED and delivery.gave_up
+    assert delivery.attempts >= 3  # tried again through the window, with waits between
+    assert timezone.now() >= delivery.retry_until
+
+
+def test_the_sweep_fails_what_was_never_sent_within_its_window(no_broker_backlog):
+    delivery = invited()
+    later = delivery.retry_until + dt.timedelta(seconds=1)
+    assert outbox.deliveries_sweep(now=later) == 0
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.FAILED and delivery.gave_up
+    assert "retry window" in delivery.last_error
+
+
+def test_every_attempt_of_a_delivery_has_the_same_message_id(settings, mailbox,
+                                                            no_broker_backlog):
+    """From the key and the sender's domain: the same on any worker, on any machine."""
+    settings.DEFAULT_FROM_EMAIL = "Valley Co-op <secretary@valley.coop>"
+    delivery = invited()
+    outbox.deliveries_send(ids=[delivery.pk])
+    [message] = mailbox.wait_for(1)
+    assert message["Message-ID"] == outbox.message_id(delivery.key)
+    assert message["Message-ID"].endswith("@valley.coop>")
 
 
 def test_a_delivery_claimed_by_a_worker_that_died_is_sent_by_the_sweep(

@@ -5,11 +5,13 @@ notice email holds, and an email that failed sent again."""
 
 import datetime as dt
 import re
+import threading
 import time
 from collections import Counter
 from contextlib import contextmanager
 
 import pytest
+from django.db import connection as db_connection
 from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
@@ -83,7 +85,7 @@ def test_a_worker_killed_mid_batch_leaves_exactly_one_copy_per_member(
 
     celery_worker_process.start()
     # The beat sweep, once the dead worker's leases have run out.
-    later = timezone.now() + outbox.LEASE + dt.timedelta(seconds=1)
+    later = timezone.now() + outbox.lease() + dt.timedelta(seconds=1)
     outbox.deliveries_sweep(now=later)
     notices.notices_resume(older_than=dt.timedelta(0))
     wait_for(lambda: len(copies_per_member(mailbox, members)) == emailed,
@@ -262,3 +264,158 @@ def test_an_email_that_failed_is_sent_again_when_the_secretary_asks(
     assert len(mailbox.to(refused.email)) == 1
     assert Delivery.objects.get(pk=delivery.pk).status == DeliveryStatus.SENT
     assert AuditEvent.objects.filter(action="delivery.resent").count() == 1
+
+
+# --- The SMTP server down or slow ----------------------------------------------------------
+
+# Longer than the whole chain of retries a batch once had (1 + 2 + 4 + 8 + 16 s), after
+# which its emails were failed and nobody was moved to post.
+OUTAGE_SECONDS = 40
+SHORT_WAITS = {"OUTBOX_RETRY_FIRST_WAIT_SECONDS": 0.5, "OUTBOX_RETRY_LONGEST_WAIT_SECONDS": 3}
+
+
+def test_an_smtp_outage_mid_notice_delays_the_emails_and_fails_none(
+        client, ready_agm, mailbox, own_workers):
+    own_workers(**SHORT_WAITS)
+    secretary, meeting, members = ready_agm
+    emailed = MEMBERS - 10
+    mailbox.down_after = 30  # the server says "421 shutting down" and goes away
+
+    def outage():
+        if mailbox.went_down.wait(60):
+            mailbox.server.down()  # connections refused
+            time.sleep(OUTAGE_SECONDS)
+            mailbox.down_after = None
+            mailbox.server.up()
+
+    threading.Thread(target=outage, daemon=True).start()
+    client.force_login(secretary)
+    client.post(reverse("meetings:notice_send", args=[meeting.pk]), {"confirm": "on"})
+    assert mailbox.went_down.wait(60)
+    time.sleep(OUTAGE_SECONDS * 0.75)
+    # Well into the outage: nothing has failed, and the secretary sees the emails waiting
+    # and until when they will be tried.
+    assert not Delivery.objects.filter(status=DeliveryStatus.FAILED).exists()
+    progress = client.get(reverse("meetings:notice_progress", args=[meeting.pk])).json()
+    assert progress["retrying"] >= emailed - 30 and not progress["finished"]
+    assert "waiting for the mail server" in progress["text"]
+    page = client.get(reverse("meetings:meeting", args=[meeting.pk])).content.decode()
+    assert "is tried again until" in page
+
+    wait_for(lambda: len(copies_per_member(mailbox, members)) == emailed,
+             timeout=OUTAGE_SECONDS + 60,
+             what=lambda: f"every email: {len(mailbox.messages)} arrived; deliveries "
+             f"{Counter(Delivery.objects.values_list('status', flat=True))}")
+    time.sleep(1)
+    assert_exactly_one_each(mailbox, members, emailed)
+    assert set(Delivery.objects.values_list("status", flat=True)) == {DeliveryStatus.SENT}
+    # Nobody was moved to post: the letters are the ten (and the two users) without consent.
+    assert not NoticeDelivery.objects.filter(replaces__isnull=False).exists()
+    assert NoticeDelivery.objects.filter(channel=Channel.POST).count() == 12
+
+
+def test_a_member_whose_email_cannot_go_in_time_is_served_by_post(
+        client, small_agm, mailbox, own_workers, settings):
+    own_workers(OUTBOX_RETRY_FIRST_WAIT_SECONDS=0.3, OUTBOX_RETRY_LONGEST_WAIT_SECONDS=1)
+    settings.OUTBOX_RETRY_WINDOW_SECONDS = 4  # the notice's window is set when it is sent
+    secretary, meeting, members = small_agm
+    emailed = members[:2]
+    mailbox.server.down()
+    client.force_login(secretary)
+    client.post(reverse("meetings:notice_send", args=[meeting.pk]), {"confirm": "on"})
+    wait_for(lambda: NoticeDelivery.objects.filter(replaces__isnull=False).count() == 2,
+             timeout=30, what="both members moved to post")
+    for member in emailed:
+        letter = NoticeDelivery.objects.get(member=member, channel=Channel.POST)
+        email = letter.replaces.delivery
+        assert email.status == DeliveryStatus.FAILED and email.gave_up
+        assert email.attempts >= 3
+        # The address is not at fault: the member's consent to email stands.
+        assert member.consents.filter(withdrawn_on__isnull=True).exists()
+    page = client.get(reverse("meetings:service", args=[meeting.pk])).content.decode()
+    assert page.count("By post because the email to") == 2
+    assert "the mail server could not take it before" in page
+    csv_text = client.get(reverse("meetings:service", args=[meeting.pk]),
+                          {"format": "csv"}).content.decode()
+    assert csv_text.count("could not take it before") == 2
+    assert AuditEvent.objects.filter(action="notice.moved_to_post").count() == 2
+    mailbox.server.up()
+    time.sleep(1.5)
+    assert mailbox.messages == []  # given up: not sent as well as posted
+
+
+@pytest.fixture
+def batch_agm(users, community):
+    """An AGM whose notice goes by email to 50 members: one batch."""
+    secretary = users["secretary"]
+    rulebooks.rulebook_adopt_preset(actor=secretary, preset="coop_society",
+                                    effective_from=dt.date(2024, 1, 1),
+                                    adopted_by="Rules registered 2024")
+    members = make_members(community, 48, emailed=48)
+    meeting = meetings.meeting_create(
+        actor=secretary, kind="agm", title="Annual General Meeting",
+        starts_at=timezone.now() + dt.timedelta(days=40), place="The Hall",
+        record_date=timezone.localdate())
+    meetings.item_add(actor=secretary, meeting=meeting, kind="report", title="Accounts",
+                      description="To receive the accounts.")
+    return secretary, meeting, members
+
+
+def test_a_batch_that_outlives_its_lease_is_not_sent_twice(
+        client, batch_agm, mailbox, own_workers):
+    own_workers()
+    own_workers()  # two workers, one task at a time each
+    secretary, meeting, members = batch_agm
+    mailbox.hold_at, mailbox.accept_held = 10, True  # a slow answer to the 11th email
+    client.force_login(secretary)
+    client.post(reverse("meetings:notice_send", args=[meeting.pk]), {"confirm": "on"})
+    assert mailbox.held.wait(60)
+    # Meanwhile the batch's lease runs out (on every row but the one being sent), and the
+    # beat sweep hands the rest to the other worker, which sends them.
+    Delivery.objects.filter(status=DeliveryStatus.SENDING).exclude(
+        to_email=mailbox.held_for).update(lease_expires_at=timezone.now()
+                                          - dt.timedelta(seconds=1))
+    assert outbox.deliveries_sweep() == 37
+    wait_for(lambda: len(mailbox.messages) == 47, what=lambda: f"the other worker's "
+             f"emails: {len(mailbox.messages)} arrived")
+    mailbox.release.set()  # the first worker hears its answer and carries on
+    wait_for(lambda: len(copies_per_member(mailbox, members)) == 48, what="every email")
+    time.sleep(1.5)  # anything the first worker sent again would arrive now
+    assert_exactly_one_each(mailbox, members, 48)
+    keys = dict(Delivery.objects.values_list("to_email", "key"))
+    for message in mailbox.messages:
+        assert message["Message-ID"] == outbox.message_id(keys[message["X-Envelope-To"]])
+
+
+def test_a_slow_server_keeps_the_lease_renewed(client, batch_agm, mailbox, own_workers):
+    lease_seconds = 1.5
+    own_workers(OUTBOX_LEASE_SECONDS=lease_seconds)
+    secretary, meeting, members = batch_agm
+    mailbox.delay = 0.1  # 48 emails take about 5 s: the batch outlives three leases
+    expired_seen, done = [], threading.Event()
+
+    def beat():  # the sweep, run far more often than beat does
+        try:
+            while not done.is_set():
+                expired_seen.append(Delivery.objects.filter(
+                    status=DeliveryStatus.SENDING,
+                    lease_expires_at__lt=timezone.now()).count())
+                outbox.deliveries_sweep()
+                time.sleep(0.2)
+        finally:
+            db_connection.close()
+
+    sweeper = threading.Thread(target=beat, daemon=True)
+    client.force_login(secretary)
+    started = time.monotonic()
+    client.post(reverse("meetings:notice_send", args=[meeting.pk]), {"confirm": "on"})
+    sweeper.start()
+    try:
+        wait_for(lambda: len(copies_per_member(mailbox, members)) == 48, what="every email")
+    finally:
+        done.set()
+        sweeper.join(5)
+    assert time.monotonic() - started > 3 * lease_seconds
+    time.sleep(1)
+    assert_exactly_one_each(mailbox, members, 48)
+    assert len(expired_seen) > 10 and max(expired_seen) == 0
