@@ -166,7 +166,7 @@ class RoomVoteForm(PlatformForm):
                   "entered once; the member sees it on their ballot page.")
 
 
-class PaperWithdrawForm(forms.Form):
+class PaperWithdrawForm(PlatformForm):
     because = forms.CharField(label="Why the entry is withdrawn", max_length=200,
                               help_text="For example: entered under the wrong member number.")
 
