@@ -109,9 +109,10 @@ class BallotPaperForm(PlatformForm):
         return rows
 
 
-class ReceiptForm(PlatformForm):
-    receipt = forms.CharField(label="Your receipt code", max_length=20,
-                              help_text="Twelve letters and numbers, as 4-4-4.")
+class TrackerForm(PlatformForm):
+    tracker = forms.CharField(label="Your ballot tracker", max_length=100,
+                              help_text="64 letters and digits (0-9, a-f), as you were shown "
+                                        "them when you voted; spaces do not matter.")
 
 
 class BallotTimesForm(PageForm):

@@ -1,19 +1,20 @@
-"""Ballots: the paper (questions and options), the electorate frozen at the record date, and
-the votes, kept in two tables that nothing joins.
+"""Ballots: the paper (questions and options), the electorate frozen at the record date, the
+key ceremony that makes the ballot's key, and the votes.
 
-For a secret ballot, `Participation` records who voted on which question (and how: online,
-by proxy, in the room, by post) and `Contents` records what was voted, with the weight and
-class the count needs. A contents row has a random id, no timestamp and no reference to
-the elector; what ties a voter to their own contents is a receipt code that only the voter
-holds (the row keeps its hash). A question asked as a recorded (named) vote keeps the
-elector on the contents row instead."""
+A secret answer is stored only encrypted under the ballot key (`Participation.sealed`, on
+the elector's `Paper`, whose tracker is the hash of its ciphertexts). The rows name the
+elector: secrecy rests on the encryption, not on rows that nothing joins. Only k trustees
+together can decrypt, and the count asks them for totals only (and, for STV, for rankings
+after a verifiable mix has unlinked them from the papers). A question asked as a recorded
+(named) vote is kept apart, in the clear (`RecordedVote`)."""
 
-import uuid
+import json
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from governance.secret_box import seal, unseal
 from meetings.models import AgendaItem, Meeting, Rulebook
 from membership.models import Member, StakeholderClass
 
@@ -55,6 +56,12 @@ class Ballot(models.Model):
     # The count's claim (a worker holds it until then) and how many questions it has done.
     count_claimed_until = models.DateTimeField(null=True, blank=True)
     count_progress = models.PositiveSmallIntegerField(default=0)
+    # The sealed count: "" until the totals are made, "trustees" while it waits for them,
+    # "decrypted" once k have taken part. The manifest holds what the trustees are asked:
+    # the ballot key and questions, the totals' labels and ciphertexts, the mixes so far,
+    # and, once decrypted, the totals' values and the mixed rankings.
+    count_stage = models.CharField(max_length=10, blank=True)
+    count_record = models.JSONField(null=True, blank=True)
     results_published_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by_id = models.BigIntegerField(null=True, blank=True)
@@ -164,31 +171,6 @@ class Participation(models.Model):
 
     def __str__(self) -> str:
         return f"elector {self.elector_id} voted on question {self.question_id}"
-
-
-class Contents(models.Model):
-    """What was voted on one question by one voter: no elector (unless the question is a
-    recorded vote), no time, and a random id, so no row can be put back in the order it
-    was cast or tied to who cast it."""
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="contents")
-    class_slug = models.CharField(max_length=60)
-    weight = models.PositiveIntegerField()
-    choice = models.CharField(max_length=10, blank=True,
-                              help_text="for, against or withheld (resolutions).")
-    ranking = models.JSONField(default=list, blank=True,
-                               help_text="Option ids in the order chosen (elections).")
-    receipt_hash = models.CharField(max_length=64, help_text="SHA-256 of the voter's receipt.")
-    elector = models.ForeignKey(Elector, null=True, blank=True, on_delete=models.PROTECT,
-                                related_name="+", help_text="Recorded votes only.")
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["question", "receipt_hash"],
-                                               name="one_contents_per_receipt_per_question")]
-
-    def __str__(self) -> str:
-        return f"a vote on question {self.question_id}"
 
 
 class CeremonyStage(models.TextChoices):
@@ -308,18 +290,16 @@ class ProxyAppointment(models.Model):
     holder = models.CharField(max_length=10, choices=ProxyHolder.choices)
     holder_name = models.CharField(max_length=200, blank=True)
     holder_email = models.EmailField(blank=True)
-    instructions = models.JSONField(default=dict, blank=True,
-                                    help_text="Question id -> for, against, withheld or "
-                                              "discretion.")
+    # The directions (question id -> for, against, withheld or discretion), sealed with the
+    # site's key: the holder and the principal see them, nobody else, and they are wiped
+    # at close.
+    sealed_instructions = models.BinaryField(null=True, blank=True)
     on_paper = models.BooleanField(default=False)
     appointed_at = models.DateTimeField()
     recorded_by_id = models.BigIntegerField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoked_because = models.CharField(max_length=200, blank=True)
     voted_at = models.DateTimeField(null=True, blank=True)
-    # The receipt of the votes the proxy cast, so that the principal's own vote can replace
-    # them while the ballot is open. Cleared when the ballot closes.
-    voted_receipt_hash = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["appointed_at", "pk"]
@@ -329,6 +309,22 @@ class ProxyAppointment(models.Model):
 
     def __str__(self) -> str:
         return f"proxy for elector {self.principal_id}"
+
+    @property
+    def instructions(self) -> dict:
+        """The directions, opened (empty once wiped at close)."""
+        if not self.sealed_instructions:
+            return {}
+        return json.loads(unseal(self.sealed_instructions, "proxy directions"))
+
+    @instructions.setter
+    def instructions(self, value: dict) -> None:
+        self.sealed_instructions = seal(json.dumps(value or {}, sort_keys=True).encode(),
+                                        "proxy directions") if value else None
+
+    @property
+    def directed(self) -> bool:
+        return bool(self.sealed_instructions)
 
     @property
     def holder_label(self) -> str:
@@ -369,7 +365,6 @@ class PaperVote(models.Model):
     entered_at = models.DateTimeField()
     entered_by_id = models.BigIntegerField(null=True, blank=True)
     entered_by_label = models.CharField(max_length=254, blank=True)
-    receipt_hash = models.CharField(max_length=64, blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     withdrawn_by_label = models.CharField(max_length=254, blank=True)
     withdrawn_because = models.CharField(max_length=200, blank=True)
@@ -450,3 +445,29 @@ class ScrutinyBundle(models.Model):
 
     def __str__(self) -> str:
         return f"scrutiny bundle {self.pk} of ballot {self.ballot_id}"
+
+
+class TrusteeCountKind(models.TextChoices):
+    TOTALS = "totals", "Decryption of the totals"
+    MIX = "mix", "A mix of the rankings"
+    ROWS = "rows", "Decryption of the mixed rankings"
+
+
+class TrusteeCount(models.Model):
+    """One part a trustee gave in the count, checked on the worker before it is used."""
+
+    ballot = models.ForeignKey(Ballot, on_delete=models.CASCADE, related_name="trustee_counts")
+    trustee = models.ForeignKey(Trustee, on_delete=models.CASCADE, related_name="counts")
+    kind = models.CharField(max_length=10, choices=TrusteeCountKind.choices)
+    qid = models.CharField(max_length=10, blank=True)
+    payload = models.JSONField()
+    accepted = models.BooleanField(null=True, help_text="None until checked.")
+    refused_because = models.CharField(max_length=300, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} by {self.trustee}"
+

@@ -31,13 +31,13 @@ from .models import (
     Ballot,
     BallotStatus,
     Channel,
-    Contents,
     Elector,
     PaperVote,
     Participation,
     ProxyAppointment,
     QuestionKind,
     QuestionResult,
+    RecordedVote,
     SpoiltPaper,
 )
 from .results import OUTCOME_WORDS
@@ -73,8 +73,12 @@ def scrutiny_report(ballot: Ballot, *, chain: ChainReport) -> dict:
     by_question = {}
     for row in participations.values("question_id", "channel").annotate(n=Count("pk")):
         by_question.setdefault(row["question_id"], {})[row["channel"]] = row["n"]
-    valid = dict(Contents.objects.filter(question__ballot=ballot).values("question_id")
+    # A valid paper is a sealed answer (its proofs made when cast) or a recorded vote.
+    valid = dict(participations.filter(sealed__isnull=False).values("question_id")
                  .annotate(n=Count("pk")).values_list("question_id", "n"))
+    for question_id, n in RecordedVote.objects.filter(question__ballot=ballot).values(
+            "question_id").annotate(n=Count("pk")).values_list("question_id", "n"):
+        valid[question_id] = valid.get(question_id, 0) + n
     results = {r.question_id: r for r in QuestionResult.objects.filter(question__ballot=ballot)}
     questions = []
     for question in ballot.questions.order_by("position"):
@@ -163,7 +167,7 @@ def recount_files(ballot: Ballot, progress: Callable[[int], None] = lambda done:
         entry = {"position": question.position, "title": question.title,
                  "kind": question.kind, "seats": question.seats}
         if question.kind == QuestionKind.RESOLUTION:
-            votes = resolution_votes(question)
+            votes = resolution_votes(ballot, question)
             _shuffle(votes)
             rules = result.data["rules"] if result else {}
             entry["file"] = f"q{question.position}.tally.json"
@@ -172,7 +176,7 @@ def recount_files(ballot: Ballot, progress: Callable[[int], None] = lambda done:
                 if result else question.resolution_type or "ordinary",
                 "rules": rules, "votes": votes}, indent=1).encode()
         else:
-            names, papers = election_papers(question)
+            names, papers = election_papers(ballot, question)
             _shuffle(papers)
             entry["file"] = f"q{question.position}.blt"
             entry["seed"] = count_seed(ballot)

@@ -18,9 +18,10 @@ from ..models import (
     Ballot,
     BallotKind,
     BallotStatus,
+    CeremonyStage,
     Channel,
+    KeyCeremony,
     Option,
-    PaperVote,
     Participation,
     ProxyAppointment,
     Question,
@@ -88,6 +89,10 @@ def ballot_open(*, actor, ballot: Ballot) -> Ballot:
             raise DomainError("The ballot is already open or closed.")
         if not ballot.questions.exists():
             raise DomainError("Add the questions first.")
+        if ballot.questions.filter(recorded=False).exists() and not KeyCeremony.objects.filter(
+                ballot=ballot, stage=CeremonyStage.COMPLETE).exists():
+            raise DomainError("The ballot key is not complete: its trustees must make it "
+                              "before the ballot opens (see the ballot's trustees page).")
         rulebook = ballot.rulebook or rulebook_in_force(on=ballot.record_date)
         settings = settings_of(rulebook)
         count = electorate_freeze(ballot=ballot, voting_basis=settings.voting_basis,
@@ -155,10 +160,8 @@ def _close_finish(*, actor, ballot_id: int) -> Ballot:
         ballot.status = BallotStatus.CLOSED
         ballot.closed_at = timezone.now()
         ballot.save(update_fields=["status", "closed_at"])
-        # The receipts of proxies' votes and of papers entered were kept only so that a
-        # member's own vote could replace them, or an entry in error be withdrawn.
-        ProxyAppointment.objects.filter(ballot=ballot).update(voted_receipt_hash="")
-        PaperVote.objects.filter(ballot=ballot).update(receipt_hash="")
+        # Directed proxies' directions were kept (sealed) only for the holder to follow.
+        ProxyAppointment.objects.filter(ballot=ballot).update(sealed_instructions=None)
         audit_record(actor=actor, action="ballot.closed", target=ballot, changes={
             "closed_at": ballot.closed_at, "participations": Participation.objects.filter(
                 question__ballot=ballot).count()})

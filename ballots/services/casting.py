@@ -1,22 +1,27 @@
-"""Casting a vote. Participation (who voted on what question, and how) and contents (what
-they voted, with their weight and class) are written in one transaction, so a failure
-stores neither; a second vote on a question is refused by a unique constraint, so a storm
-of duplicate requests leaves one. The ballot row is held with a key-share lock while the vote
-is stored: closing marks the ballot closing first, which every later vote sees, then
-takes the exclusive lock, which waits for the votes in flight, so a vote never lands
-after close.
+"""Casting a vote. Each answer to a secret question is encrypted under the ballot key in
+the request (`sealing`), before any transaction, with its proofs; what is stored is the
+elector's paper (its tracker, the hash of the ciphertexts) and a participation per question
+holding that question's ciphertexts. The rows name the elector: what they chose exists only
+encrypted, and only k trustees together can decrypt, and then only totals (or, for STV,
+rankings after a verifiable mix has unlinked them). Recorded (named) questions are stored
+in the clear, apart, and never share a tracker with secret answers.
 
-The voter gets a receipt code; only its hash is stored, on the contents rows. With it the
-voter can check their ballot is among those counted, and change their vote while the
-ballot is open if the rules allow; it does not show anyone how they voted."""
+Participation and paper are written in one transaction, so a failure stores neither; a
+second vote on a question is refused by a unique constraint, so a storm of duplicate
+requests leaves one. The ballot row is held with a key-share lock while the vote is
+stored: closing marks the ballot closing first, which every later vote sees, then takes the
+exclusive lock, which waits for the votes in flight, so a vote never lands after close.
 
-import hashlib
-import secrets
+The voter is shown their tracker. With it they find their encrypted paper in the ballot
+box published at close, and change their vote while the ballot is open if the rules allow:
+only on their own paper. It proves nothing to anyone about how they voted."""
+
 from dataclasses import dataclass
 
 from django.db import IntegrityError, connection
 from django.utils import timezone
 
+from ballots.crypto import answers as sealed_answers
 from governance.exceptions import DomainError
 from governance.services import audit_record
 from governance.transactions import atomic
@@ -25,15 +30,16 @@ from ..models import (
     Ballot,
     BallotStatus,
     Channel,
-    Contents,
     Elector,
+    Paper,
     Participation,
     Question,
     QuestionKind,
+    RecordedVote,
 )
+from .sealing import Sealer
 
 CHOICES = ("for", "against", "withheld")
-RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
 
 
 class VoteRefused(DomainError):
@@ -47,16 +53,6 @@ class Answer:
 
     choice: str = ""
     ranking: tuple[int, ...] = ()
-
-
-def receipt_new() -> str:
-    code = "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(12))
-    return f"{code[:4]}-{code[4:8]}-{code[8:]}"
-
-
-def receipt_hash(*, ballot_id: int, receipt: str) -> str:
-    normal = receipt.strip().upper().replace(" ", "")
-    return hashlib.sha256(f"{ballot_id}:{normal}".encode()).hexdigest()
 
 
 def _check_answer(question: Question, answer: Answer, elector: Elector) -> None:
@@ -114,32 +110,57 @@ def ballot_hold_open(ballot: Ballot, *, channel: str = Channel.ONLINE) -> Ballot
     return ballot
 
 
+@dataclass(frozen=True)
+class SealedVote:
+    """The answers as they will be stored: the tracker and ciphertexts of the secret ones
+    (made before the transaction), and the recorded ones in the clear."""
+
+    tracker: str
+    encrypted: dict  # question id -> EncryptedAnswer
+    recorded: dict   # question id -> Answer
+
+
+def vote_seal(ballot: Ballot, elector: Elector, answers: dict[int, Answer],
+              questions: dict) -> SealedVote:
+    """Encrypt the secret answers (outside any transaction: the slow part)."""
+    secret = {qid: a for qid, a in answers.items() if not questions[qid].recorded}
+    recorded = {qid: a for qid, a in answers.items() if questions[qid].recorded}
+    tracker, encrypted = "", {}
+    if secret:
+        try:
+            sealer = Sealer.of(ballot)
+        except ValueError as exc:
+            raise VoteRefused("This ballot has no key yet: voting has not opened.") from exc
+        tracker, encrypted = sealer.seal(elector, secret)
+    return SealedVote(tracker, encrypted, recorded)
+
+
 def vote_cast(*, ballot: Ballot, elector: Elector, answers: dict[int, Answer],
               channel: str = Channel.ONLINE, actor=None) -> str:
     """Store the elector's votes on the questions answered (question id -> Answer) and
-    return their receipt code. Refused, with nothing stored, if any answer is invalid, the
-    ballot is not open, or the elector has voted on any of these questions already. A
-    member's own vote replaces their proxy's where the rules say so."""
+    return their tracker ("" if every question answered is a recorded one). Refused, with
+    nothing stored, if any answer is invalid, the ballot is not open, or the elector has
+    voted on any of these questions already. A member's own vote replaces their proxy's
+    where the rules say so."""
     if elector.ballot_id != ballot.pk:
         raise VoteRefused("You are not on the roll of this ballot.")
     questions = answers_checked(ballot, elector, answers)
-    receipt = receipt_new()
-    hashed = receipt_hash(ballot_id=ballot.pk, receipt=receipt)
+    vote = vote_seal(ballot, elector, answers, questions)
     try:
         with atomic():
             ballot = ballot_hold_open(ballot, channel=channel)
             proxy_give_way(ballot=ballot, elector=elector)
-            store_votes(ballot=ballot, elector=elector, answers=answers, questions=questions,
-                        channel=channel, hashed=hashed, actor=actor)
+            votes_store(ballot=ballot, elector=elector, vote=vote, questions=questions,
+                        channel=channel, actor=actor)
     except IntegrityError as exc:
         paper = elector.paper_votes.filter(withdrawn_at__isnull=True).first()
         if paper is not None:
             raise VoteRefused(f"A vote on paper was recorded for you ({paper}). If you did "
                               "not cast it, tell the secretary.") from exc
         raise VoteRefused("You have already voted on this ballot."
-                          + (" To change your vote, use your receipt code."
+                          + (" To change your vote, give your ballot tracker."
                              if ballot.change_allowed else "")) from exc
-    return receipt
+    return vote.tracker
 
 
 def answers_checked(ballot: Ballot, elector: Elector, answers: dict[int, Answer]) -> dict:
@@ -154,21 +175,39 @@ def answers_checked(ballot: Ballot, elector: Elector, answers: dict[int, Answer]
     return questions
 
 
-def store_votes(*, ballot: Ballot, elector: Elector, answers: dict[int, Answer],
-                questions: dict, channel: str, hashed: str, actor) -> None:
-    """Participation and contents, inside the caller's transaction (which holds the
-    ballot open)."""
+def votes_store(*, ballot: Ballot, elector: Elector, vote: SealedVote, questions: dict,
+                channel: str, actor, audit: bool = True) -> None:
+    """The paper, participations and recorded votes, inside the caller's transaction
+    (which holds the ballot open)."""
+    paper = None
+    if vote.encrypted:
+        paper = Paper.objects.create(ballot=ballot, elector=elector, tracker=vote.tracker,
+                                     channel=channel)
     Participation.objects.bulk_create(
-        Participation(question_id=qid, elector=elector, channel=channel)
-        for qid in sorted(answers))
-    Contents.objects.bulk_create(
-        Contents(question_id=qid, class_slug=elector.class_slug, weight=elector.weight,
-                 choice=answer.choice, ranking=list(answer.ranking), receipt_hash=hashed,
-                 elector=elector if questions[qid].recorded else None)
-        for qid, answer in _shuffled(answers))
-    audit_record(actor=actor, action="ballot.voted", target=ballot, changes={
-        "member_number": elector.member_number, "channel": channel,
-        "questions": sorted(questions[q].position for q in answers)})
+        Participation(question_id=qid, elector=elector, channel=channel,
+                      paper=paper if qid in vote.encrypted else None,
+                      sealed=vote.encrypted[qid].to_json() if qid in vote.encrypted else None)
+        for qid in sorted(questions))
+    RecordedVote.objects.bulk_create(
+        RecordedVote(question_id=qid, elector=elector, choice=answer.choice,
+                     ranking=list(answer.ranking))
+        for qid, answer in sorted(vote.recorded.items()))
+    if audit:
+        audit_record(actor=actor, action="ballot.voted", target=ballot, changes={
+            "member_number": elector.member_number, "channel": channel,
+            "questions": sorted(questions[q].position for q in questions)})
+
+
+def votes_remove(*, elector: Elector, channel: str) -> int:
+    """Remove the elector's votes cast through `channel` (a proxy's, a paper entered in
+    error), inside the caller's transaction: their papers, participations and recorded
+    votes. Returns how many participations went."""
+    participations = Participation.objects.filter(elector=elector, channel=channel)
+    question_ids = list(participations.values_list("question_id", flat=True))
+    RecordedVote.objects.filter(elector=elector, question_id__in=question_ids).delete()
+    Paper.objects.filter(elector=elector, channel=channel).delete()  # cascades
+    removed, _ = participations.delete()
+    return removed
 
 
 def proxy_give_way(*, ballot: Ballot, elector: Elector) -> None:
@@ -200,61 +239,61 @@ def proxy_current_lock(elector: Elector):
 def proxy_end(*, ballot: Ballot, elector: Elector, appointment, because: str,
               actor) -> None:
     """End an appointment the member overrides (locked by the caller, inside a transaction
-    that holds the ballot): the votes the proxy cast for them, if any, are removed, found
-    by the receipt the appointment keeps."""
+    that holds the ballot): the votes the proxy cast for them, if any, are removed (the
+    principal's paper cast by proxy: the appointment keeps nothing of it)."""
     had_voted = appointment.voted_at is not None
     if had_voted:
-        Participation.objects.filter(elector=elector, channel=Channel.PROXY).delete()
-        if appointment.voted_receipt_hash:
-            Contents.objects.filter(question__ballot=ballot,
-                                    receipt_hash=appointment.voted_receipt_hash).delete()
+        votes_remove(elector=elector, channel=Channel.PROXY)
     appointment.revoked_at = timezone.now()
     appointment.revoked_because = because
-    appointment.voted_receipt_hash = ""
-    appointment.save(update_fields=["revoked_at", "revoked_because", "voted_receipt_hash"])
+    appointment.save(update_fields=["revoked_at", "revoked_because"])
     audit_record(actor=actor, action="proxy.overridden", target=appointment, changes={
         "member_number": elector.member_number, "proxy_had_voted": had_voted,
         "because": because})
 
 
-def _shuffled(answers: dict[int, Answer]) -> list:
-    items = list(answers.items())
-    secrets.SystemRandom().shuffle(items)
-    return items
-
-
-def vote_change(*, ballot: Ballot, elector: Elector, receipt: str,
-                answers: dict[int, Answer], actor=None) -> None:
-    """Replace the elector's votes on questions they answered, found by their receipt,
-    while the ballot is open and where the rules allow it: the last one counts."""
+def vote_change(*, ballot: Ballot, elector: Elector, tracker: str,
+                answers: dict[int, Answer], actor=None) -> str:
+    """Replace the elector's paper, found by its tracker, while the ballot is open and
+    where the rules allow it: the last one counts. The tracker must be the elector's own
+    paper's, and the answers must be to the questions on it. Returns the new tracker."""
     if elector.ballot_id != ballot.pk:
         raise VoteRefused("You are not on the roll of this ballot.")
     if not ballot.change_allowed:
         raise VoteRefused("The rules do not allow a vote to be changed.")
-    hashed = receipt_hash(ballot_id=ballot.pk, receipt=receipt)
+    try:
+        normal = sealed_answers.tracker_normal(tracker)
+    except sealed_answers.AnswerError as exc:
+        raise VoteRefused("A ballot tracker is 64 letters and digits (0-9, a-f): check it "
+                          "and try again.", field="tracker") from exc
     questions = answers_checked(ballot, elector, answers)
+    vote = vote_seal(ballot, elector, answers, questions)
     with atomic():
         ballot = ballot_hold_open(ballot)
-        voted = set(Participation.objects.filter(elector=elector, question_id__in=answers)
-                    .values_list("question_id", flat=True))
-        found = {c.question_id: c for c in Contents.objects.select_for_update().filter(
-            question_id__in=answers, receipt_hash=hashed)}
-        if set(found) != set(answers) or voted != set(answers):
-            raise VoteRefused("That receipt code does not match your vote. Check it and try "
-                              "again.", field="receipt")
-        for question_id, answer in answers.items():
-            contents = found[question_id]
-            contents.choice, contents.ranking = answer.choice, list(answer.ranking)
-            contents.save(update_fields=["choice", "ranking"])
+        paper = Paper.objects.select_for_update().filter(
+            ballot=ballot, elector=elector, tracker=normal).first()
+        on_paper = set() if paper is None else set(
+            paper.answers.values_list("question_id", flat=True))
+        if paper is None or on_paper != set(vote.encrypted) or vote.recorded:
+            raise VoteRefused("That ballot tracker does not match your vote. Check it and "
+                              "try again.", field="tracker")
+        channel = paper.channel
+        paper.delete()  # and its participations
+        votes_store(ballot=ballot, elector=elector, vote=vote, questions=questions,
+                    channel=channel, actor=actor, audit=False)
         audit_record(actor=actor, action="ballot.vote_changed", target=ballot, changes={
             "member_number": elector.member_number,
             "questions": sorted(questions[q].position for q in answers)})
+    return vote.tracker
 
 
-def receipt_counted(*, ballot: Ballot, receipt: str) -> bool:
-    """Whether a ballot with this receipt is among those stored (and, once closed, counted)."""
-    return Contents.objects.filter(question__ballot=ballot, receipt_hash=receipt_hash(
-        ballot_id=ballot.pk, receipt=receipt)).exists()
+def tracker_in_box(*, ballot: Ballot, tracker: str) -> bool:
+    """Whether a paper with this tracker is in the ballot box (and, once closed, counted)."""
+    try:
+        normal = sealed_answers.tracker_normal(tracker)
+    except sealed_answers.AnswerError:
+        return False
+    return Paper.objects.filter(ballot=ballot, tracker=normal).exists()
 
 
 def show_of_hands_record(*, actor, ballot: Ballot, question: Question, votes_for: int,

@@ -20,16 +20,16 @@ from governance.exceptions import DomainError
 from governance.services import audit_record
 from governance.transactions import atomic
 
-from ..models import Ballot, Channel, Contents, Elector, PaperVote, Participation
+from ..models import Ballot, Channel, Elector, PaperVote, Participation
 from .casting import (
     Answer,
     VoteRefused,
     answers_checked,
     ballot_hold_open,
     proxy_give_way,
-    receipt_hash,
-    receipt_new,
-    store_votes,
+    vote_seal,
+    votes_remove,
+    votes_store,
 )
 
 PAPER_CHANNELS = (Channel.ROOM, Channel.POSTAL)
@@ -61,7 +61,7 @@ def paper_vote_enter(*, actor, ballot: Ballot, elector: Elector, channel: str,
         raise DomainError("That member is not on the roll of this ballot.",
                           field="member_number")
     questions = answers_checked(ballot, elector, answers)
-    hashed = receipt_hash(ballot_id=ballot.pk, receipt=receipt_new())
+    vote = vote_seal(ballot, elector, answers, questions)
     try:
         with atomic():
             ballot = ballot_hold_open(ballot, channel=channel)
@@ -79,9 +79,9 @@ def paper_vote_enter(*, actor, ballot: Ballot, elector: Elector, channel: str,
             paper = PaperVote.objects.create(
                 ballot=ballot, elector=elector, channel=channel, reference=reference,
                 entered_at=timezone.now(), entered_by_id=getattr(actor, "pk", None),
-                entered_by_label=_label(actor), receipt_hash=hashed)
-            store_votes(ballot=ballot, elector=elector, answers=answers, questions=questions,
-                        channel=channel, hashed=hashed, actor=actor)
+                entered_by_label=_label(actor))
+            votes_store(ballot=ballot, elector=elector, vote=vote, questions=questions,
+                        channel=channel, actor=actor)
             audit_record(actor=actor, action="ballot.paper_entered", target=ballot, changes={
                 "member_number": elector.member_number, "channel": channel,
                 "reference": reference})
@@ -93,7 +93,7 @@ def paper_vote_enter(*, actor, ballot: Ballot, elector: Elector, channel: str,
 
 def paper_vote_withdraw(*, actor, paper: PaperVote, because: str) -> PaperVote:
     """Withdraw an entry made in error while the ballot is open: its participations and
-    contents are removed (found by the receipt the entry keeps), and the member may vote."""
+    encrypted paper and participations are removed, and the member may vote."""
     because = " ".join(because.split())
     if not because:
         raise DomainError("Say why the entry is withdrawn.", field="because")
@@ -103,15 +103,11 @@ def paper_vote_withdraw(*, actor, paper: PaperVote, because: str) -> PaperVote:
             pk=paper.pk)
         if paper.withdrawn_at is not None:
             raise DomainError("This entry has already been withdrawn.")
-        Participation.objects.filter(elector=paper.elector, channel=paper.channel).delete()
-        Contents.objects.filter(question__ballot=ballot,
-                                receipt_hash=paper.receipt_hash).delete()
+        votes_remove(elector=paper.elector, channel=paper.channel)
         paper.withdrawn_at = timezone.now()
         paper.withdrawn_by_label = _label(actor)
         paper.withdrawn_because = because[:200]
-        paper.receipt_hash = ""
-        paper.save(update_fields=["withdrawn_at", "withdrawn_by_label", "withdrawn_because",
-                                  "receipt_hash"])
+        paper.save(update_fields=["withdrawn_at", "withdrawn_by_label", "withdrawn_because"])
         audit_record(actor=actor, action="ballot.paper_withdrawn", target=ballot, changes={
             "member_number": paper.elector.member_number, "channel": paper.channel,
             "reference": paper.reference, "because": paper.withdrawn_because})

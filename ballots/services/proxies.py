@@ -44,9 +44,8 @@ from .casting import (
     ballot_hold_open,
     proxy_current_lock,
     proxy_end,
-    receipt_hash,
-    receipt_new,
-    store_votes,
+    vote_seal,
+    votes_store,
 )
 
 DISCRETION = "discretion"
@@ -194,7 +193,7 @@ def proxy_vote(*, actor, appointment: ProxyAppointment,
         if instruction != DISCRETION and answer is None:
             answers[int(question_id)] = Answer(choice=instruction)
     questions = answers_checked(ballot, principal, answers)
-    hashed = receipt_hash(ballot_id=ballot.pk, receipt=receipt_new())
+    vote = vote_seal(ballot, principal, answers, questions)
     try:
         with atomic():
             ballot = ballot_hold_open(ballot, channel=Channel.PROXY)
@@ -204,11 +203,10 @@ def proxy_vote(*, actor, appointment: ProxyAppointment,
                                   f"{appointment.revoked_because}.")
             if appointment.voted_at is not None:
                 raise VoteRefused("You have already voted for this member.")
-            store_votes(ballot=ballot, elector=principal, answers=answers,
-                        questions=questions, channel=Channel.PROXY, hashed=hashed,
-                        actor=actor)
-            appointment.voted_at, appointment.voted_receipt_hash = timezone.now(), hashed
-            appointment.save(update_fields=["voted_at", "voted_receipt_hash"])
+            votes_store(ballot=ballot, elector=principal, vote=vote, questions=questions,
+                        channel=Channel.PROXY, actor=actor)
+            appointment.voted_at = timezone.now()
+            appointment.save(update_fields=["voted_at"])
     except IntegrityError as exc:
         raise VoteRefused("This member has voted already.") from exc
 

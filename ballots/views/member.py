@@ -1,5 +1,5 @@
-"""The member's ballot: the paper, a review of the answers, the vote and its receipt; a
-vote changed with the receipt where the rules allow. Reached signed in, or through the
+"""The member's ballot: the paper, a review of the answers, the vote and its tracker; a
+vote changed with the tracker where the rules allow. Reached signed in, or through the
 personal link in the notice (members without a login vote that way); a member that is an
 organisation votes through the login of its representative. Works without JavaScript."""
 
@@ -15,8 +15,9 @@ from meetings.links import member_link_read
 from membership.selectors import member_for_user
 
 from .. import selectors
-from ..forms import BallotPaperForm, ReceiptForm
+from ..forms import BallotPaperForm, TrackerForm
 from ..links import voter_link_read
+from ..crypto.answers import tracker_display
 from ..models import BallotStatus
 from ..services import casting
 from ..services.casting import VoteRefused
@@ -24,7 +25,7 @@ from ..services.casting import VoteRefused
 
 def _vote(request, ballot, elector, *, token: str | None = None, represented=None,
           choices: list | None = None):
-    """The paper, its review, the vote and the receipt. `represented` is the organisation
+    """The paper, its review, the vote and the tracker. `represented` is the organisation
     the signed-in person votes for as its representative; `choices` the places on the
     roll they may vote for, when there is more than one."""
     if elector is None:
@@ -33,39 +34,40 @@ def _vote(request, ballot, elector, *, token: str | None = None, represented=Non
     voted = selectors.questions_voted(elector, own_only=True)
     by_proxy = bool(selectors.questions_voted(elector)) and not voted
     # A paper entered for them by the secretary cannot be changed online: they never had
-    # its receipt. They are told it was entered, with its number, and how to dispute it.
+    # its tracker. They are told it was entered, with its number, and how to dispute it.
     paper = selectors.paper_vote_current(elector)
     changing = bool(voted) and ballot.change_allowed and paper is None
     form = BallotPaperForm(request.POST if request.method == "POST" else None,
                            questions=questions, elector=elector)
-    receipt_form = ReceiptForm(request.POST if request.method == "POST" and changing
+    tracker_form = TrackerForm(request.POST if request.method == "POST" and changing
                                else None)
     context = {"ballot": ballot, "elector": elector, "form": form, "token": token,
-               "voted": voted, "changing": changing, "receipt_form": receipt_form,
+               "voted": voted, "changing": changing, "tracker_form": tracker_form,
                "by_proxy": by_proxy, "paper_entry": paper, "represented": represented,
                "choices": choices or [],
                "for_number": elector.member_number if represented or choices else None,
                "open": ballot.status == BallotStatus.OPEN}
     step = request.POST.get("step")
     if request.method == "POST" and paper is None and form.is_valid() and (not changing or
-                                                         receipt_form.is_valid()):
+                                                         tracker_form.is_valid()):
         answers = form.answers()
         if not answers:
             form.add_error(None, "Answer at least one question.")
         elif step == "confirm":
             try:
                 if changing:
-                    casting.vote_change(ballot=ballot, elector=elector, answers=answers,
-                                        receipt=receipt_form.cleaned_data["receipt"])
-                    receipt = receipt_form.cleaned_data["receipt"].upper()
+                    tracker = casting.vote_change(
+                        ballot=ballot, elector=elector, answers=answers,
+                        tracker=tracker_form.cleaned_data["tracker"])
                 else:
-                    receipt = casting.vote_cast(ballot=ballot, elector=elector,
+                    tracker = casting.vote_cast(ballot=ballot, elector=elector,
                                                 answers=answers)
             except VoteRefused as exc:
                 form.add_error(None, exc.message)
             else:
                 return personal_page(render(request, "ballots/receipt.html", {
-                    **context, "receipt": receipt, "summary": form.summary()}))
+                    **context, "tracker": tracker_display(tracker) if tracker else "",
+                    "summary": form.summary()}))
         else:
             return personal_page(render(request, "ballots/review.html", {
                 **context, "summary": form.summary(), "posted": _posted_answers(request)}))
@@ -76,7 +78,7 @@ def _vote(request, ballot, elector, *, token: str | None = None, represented=Non
 def _posted_answers(request) -> list[tuple[str, str]]:
     """The answers as hidden fields for the confirm step."""
     return [(key, value) for key in request.POST
-            if key.startswith("q") or key in ("receipt", "for")
+            if key.startswith("q") or key in ("tracker", "for")
             for value in request.POST.getlist(key)]
 
 
@@ -128,16 +130,17 @@ def link_vote(request, token: str):
 @access(PUBLIC)
 @require_http_methods(["GET", "POST"])
 def receipt_check(request, pk: int):
-    """Anyone holding a receipt can check that the ballot it belongs to is stored (and,
-    once closed, counted). It shows nothing about how anyone voted. The receipt is sent by
+    """Anyone holding a ballot tracker can check that the paper it belongs to is in the
+    ballot box (and, once closed, counted). It shows nothing about how anyone voted. The
+    tracker is sent by
     POST, never in the address, so that it stays out of access logs and browser history."""
     ballot = selectors.ballot_get(pk)
     if ballot is None:
         raise Http404
-    form = ReceiptForm(posted(request))
+    form = TrackerForm(posted(request))
     found = None
     if form.is_bound and form.is_valid():
-        found = casting.receipt_counted(ballot=ballot, receipt=form.cleaned_data["receipt"])
+        found = casting.tracker_in_box(ballot=ballot, tracker=form.cleaned_data["tracker"])
     return personal_page(render(request, "ballots/check.html", {
         "ballot": ballot, "form": form, "found": found}, status=status_for(form)))
 

@@ -10,6 +10,7 @@ from ballots.services import ballots
 from meetings.models import AgendaItem, Candidate, Meeting, MeetingStatus
 from meetings.services import rulebooks
 from membership.models import ShareClassVoting, StakeholderClassVoting
+from tests.ballots.sealed import ballot_key_make
 from tests.factories import ShareClassFactory, StakeholderClassFactory
 from tests.meetings.conftest import community, make_members  # noqa: F401  (fixtures)
 
@@ -63,6 +64,7 @@ def open_ballot(meeting, *, actor=None):
     ballot = ballots.ballot_for_meeting(actor=actor, meeting=meeting,
                                         opens_at=now - dt.timedelta(minutes=1),
                                         closes_at=meeting.starts_at - dt.timedelta(hours=1))
+    ballot_key_make(ballot)
     return ballots.ballot_open(actor=actor, ballot=ballot)
 
 

@@ -12,6 +12,7 @@ from ballots.models import Channel, Contents, Participation, ProxyAppointment
 from ballots.services import ballots, casting, proxies
 from ballots.services.casting import Answer, VoteRefused
 from ballots.services.proxies import ProxyRefused
+from tests.ballots.sealed import keyed
 from tests.concurrency.helpers import run_together
 
 from .conftest import elector, make_members
@@ -27,7 +28,7 @@ def ballot(users, agm, community):
     made = ballots.ballot_for_meeting(actor=users["secretary"], meeting=agm,
                                       opens_at=now - dt.timedelta(minutes=1),
                                       closes_at=agm.starts_at - dt.timedelta(hours=1))
-    return ballots.ballot_open(actor=users["secretary"], ballot=made)
+    return ballots.ballot_open(actor=users["secretary"], ballot=keyed(made))
 
 
 
@@ -111,9 +112,9 @@ def test_the_members_own_vote_replaces_their_proxys(ballot):
 def test_a_proxy_racing_the_members_own_vote_leaves_the_members(users, agm, community):
     make_members(community, 10, emailed=0, start=200)
     now = timezone.now()
-    ballot = ballots.ballot_open(actor=None, ballot=ballots.ballot_for_meeting(
+    ballot = ballots.ballot_open(actor=None, ballot=keyed(ballots.ballot_for_meeting(
         actor=None, meeting=agm, opens_at=now - dt.timedelta(minutes=1),
-        closes_at=agm.starts_at - dt.timedelta(hours=1)))
+        closes_at=agm.starts_at - dt.timedelta(hours=1))))
     for number in range(200, 210):
         appointment = proxies.proxy_appoint(actor=None, ballot=ballot,
                                             principal=elector(ballot, number),
@@ -147,9 +148,9 @@ def test_an_appointment_waits_for_no_vote_and_one_racing_the_close_is_before_it_
 
     make_members(community, 12, emailed=0, start=300)
     now = timezone.now()
-    ballot = ballots.ballot_open(actor=None, ballot=ballots.ballot_for_meeting(
+    ballot = ballots.ballot_open(actor=None, ballot=keyed(ballots.ballot_for_meeting(
         actor=None, meeting=agm, opens_at=now - dt.timedelta(minutes=1),
-        closes_at=agm.starts_at - dt.timedelta(hours=1)))
+        closes_at=agm.starts_at - dt.timedelta(hours=1))))
     with BallotRowHeld(ballot.pk, "FOR KEY SHARE"):  # a vote being stored
         started = time.monotonic()
         named(ballot, 300)

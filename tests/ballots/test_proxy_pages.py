@@ -11,6 +11,7 @@ from django.utils import timezone
 from ballots.models import Channel, Contents, Participation, ProxyAppointment
 from ballots.services import ballots
 from membership.models import MemberClassPeriod
+from tests.ballots.sealed import keyed
 
 from .conftest import make_members
 
@@ -29,7 +30,7 @@ def ballot(users, agm, community):
     made = ballots.ballot_for_meeting(actor=None, meeting=agm,
                                       opens_at=now - dt.timedelta(minutes=1),
                                       closes_at=agm.starts_at - dt.timedelta(hours=1))
-    return ballots.ballot_open(actor=None, ballot=made)
+    return ballots.ballot_open(actor=None, ballot=keyed(made))
 
 
 def test_a_directed_proxy_for_the_chair_then_the_members_own_vote(client, users, ballot):

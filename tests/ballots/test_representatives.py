@@ -17,6 +17,7 @@ from governance.exceptions import DomainError
 from governance.models import AuditEvent, Delivery
 from membership.models import MemberClassPeriod
 from membership.services import members
+from tests.ballots.sealed import keyed
 
 from .conftest import make_members
 
@@ -44,7 +45,7 @@ def ballot(users, agm, community):
     made = ballots.ballot_for_meeting(actor=None, meeting=agm,
                                       opens_at=now - dt.timedelta(minutes=1),
                                       closes_at=agm.starts_at - dt.timedelta(hours=1))
-    return ballots.ballot_open(actor=None, ballot=made)
+    return ballots.ballot_open(actor=None, ballot=keyed(made))
 
 
 def vote_for(client, url, ballot, choice, **extra):

@@ -21,6 +21,7 @@ from ballots.services.casting import Answer
 from governance.models import AuditEvent
 from governance.services import audit_chain_check
 from meetings.links import member_link_token
+from tests.ballots.sealed import trustees_take_part
 from tests.conftest import ROOT
 
 from .conftest import make_members, open_ballot
@@ -45,7 +46,7 @@ def counted_ballot(users, agm, community, *, spoilt: bool = False):
         ballots.spoilt_paper_record(actor=users["secretary"], ballot=ballot, channel="room",
                                     reason="Marked for and against")
     ballot = ballots.ballot_close(actor=users["secretary"], ballot=ballot)
-    counting.ballot_count(ballot_id=ballot.pk)
+    trustees_take_part(ballot)
     ballot.refresh_from_db()
     return ballot, members
 

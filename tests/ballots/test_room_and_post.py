@@ -13,6 +13,7 @@ from ballots.services import ballots
 from governance.models import AuditEvent
 from meetings.models import AgendaItem
 from membership.models import MemberClassPeriod
+from tests.ballots.sealed import keyed
 
 from .conftest import make_members
 
@@ -36,7 +37,7 @@ def ballot(users, agm, community):
     made = ballots.ballot_for_meeting(actor=None, meeting=agm,
                                       opens_at=now - dt.timedelta(minutes=1),
                                       closes_at=agm.starts_at - dt.timedelta(hours=1))
-    return ballots.ballot_open(actor=None, ballot=made)
+    return ballots.ballot_open(actor=None, ballot=keyed(made))
 
 
 def test_a_show_of_hands_is_recorded_on_a_resolution_after_the_first(client, users, ballot):

@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from tests.ballots.sealed import keyed
 from ballots.models import Channel, Contents, Elector, Participation
 from ballots.services import ballots, proxies
 from meetings.demo import seed_meetings
@@ -43,7 +44,7 @@ def open_agm_ballot():
     ballot = ballots.ballot_for_meeting(actor=secretary, meeting=agm,
                                         opens_at=now - dt.timedelta(minutes=5),
                                         closes_at=agm.starts_at - dt.timedelta(hours=1))
-    ballots.ballot_open(actor=secretary, ballot=ballot)
+    ballots.ballot_open(actor=secretary, ballot=keyed(ballot))
     return ballot
 
 
