@@ -6,11 +6,13 @@ The key is dealt here from one secret (Shamir's scheme) instead of being made by
 trustees' ceremony, which has tests of its own; what the platform holds is the same:
 public shares and the joint key."""
 import secrets
+from dataclasses import dataclass
 
-from ballots.crypto import group
+from ballots.crypto import answers, decryption, dlog, elgamal, group
 from ballots.crypto.trustee_count import respond
-from ballots.models import CeremonyStage, KeyCeremony, Trustee
+from ballots.models import CeremonyStage, KeyCeremony, Participation, RecordedVote, Trustee
 from ballots.services import counting
+from ballots.services.sealing import question_spec
 
 SHARES: dict[int, dict[int, int]] = {}  # ballot id -> trustee index -> key share
 
@@ -62,3 +64,95 @@ def keyed(ballot):
     """The draft ballot, given a key (so that it can open)."""
     ballot_key_make(ballot)
     return ballot
+
+
+def _secret(ballot_id: int) -> int:
+    shares = SHARES[ballot_id]
+    return sum(decryption.lagrange(i, shares) * s for i, s in shares.items()) % group.Q
+
+
+@dataclass
+class Opened:
+    """A stored answer, decrypted by a test that holds every share of the key."""
+
+    question: object
+    question_id: int
+    class_slug: str
+    weight: int
+    choice: str
+    ranking: list
+    elector: object  # recorded votes only: a secret answer is read without its name
+    channel: str
+
+
+def _opened_all() -> list[Opened]:
+    found = []
+    for participation in (Participation.objects.filter(sealed__isnull=False)
+                          .select_related("question", "elector")):
+        question, elector = participation.question, participation.elector
+        options = sorted(question.options.all(), key=lambda option: option.position)
+        spec = question_spec(question, len(options))
+        secret = _secret(question.ballot_id)
+        encrypted = answers.EncryptedAnswer.from_json(participation.sealed, spec)
+        values = [dlog.discrete_log(elgamal.decrypt_to_point(secret, c), spec.options)
+                  for c in encrypted.ciphertexts]
+        answer = answers.decode(spec, values)
+        choice, ranking = (answer, []) if spec.kind == "resolution" else \
+            ("", [options[i].pk for i in answer])
+        found.append(Opened(question, question.pk, elector.class_slug, elector.weight, choice,
+                            ranking, None, participation.channel))
+    for vote in RecordedVote.objects.select_related("question", "elector"):
+        found.append(Opened(vote.question, vote.question_id, vote.elector.class_slug,
+                            vote.elector.weight, vote.choice, vote.ranking, vote.elector,
+                            ""))
+    return found
+
+
+class _Opened:
+    """A few queryset-like reads over `Opened` answers, for tests."""
+
+    def __init__(self, rows=None, **conditions):
+        self.rows = rows
+        self.conditions = conditions
+
+    def _rows(self):
+        rows = _opened_all() if self.rows is None else self.rows
+        for key, value in self.conditions.items():
+            if key == "question":
+                rows = [r for r in rows if r.question_id == getattr(value, "pk", value)]
+            elif key == "question__ballot":
+                rows = [r for r in rows if r.question.ballot_id == getattr(value, "pk", value)]
+            elif key == "elector__isnull":
+                rows = [r for r in rows if (r.elector is None) == value]
+            else:
+                rows = [r for r in rows if getattr(r, key) == value]
+        return rows
+
+    def filter(self, **conditions):
+        return _Opened(self._rows(), **conditions)
+
+    def all(self):
+        return self._rows()
+
+    def count(self):
+        return len(self._rows())
+
+    def exists(self):
+        return bool(self._rows())
+
+    def get(self, **conditions):
+        rows = self.filter(**conditions)._rows()
+        assert len(rows) == 1, f"{len(rows)} answers, not one"
+        return rows[0]
+
+    def values_list(self, name, flat=True):
+        return [getattr(r, name) for r in self._rows()]
+
+    def __iter__(self):
+        return iter(self._rows())
+
+
+class Decrypted:
+    """`Decrypted.objects.filter(question=...)`: the stored answers, decrypted."""
+
+    objects = _Opened()

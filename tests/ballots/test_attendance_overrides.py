@@ -7,12 +7,13 @@ import dataclasses
 
 import pytest
 
-from ballots.models import Channel, Contents, Elector, Participation, ProxyAppointment
+from ballots.models import Channel, Elector, Participation, ProxyAppointment
 from ballots.services import ballots, casting, proxies
 from ballots.services.casting import Answer, VoteRefused
 from governance.models import AuditEvent
 from meetings.rules import Proxies
 from meetings.services import meetings
+from tests.ballots.sealed import Decrypted
 from tests.concurrency.helpers import run_together
 
 from .conftest import elector, make_members, open_ballot, rules_with
@@ -62,7 +63,7 @@ def test_a_principal_who_attends_ends_their_proxy_and_the_proxys_votes(users, ag
     assert voted.revoked_because == "the member attended the meeting"
     assert voted.voted_receipt_hash == ""
     assert not Participation.objects.filter(elector__member_number=100).exists()
-    assert not Contents.objects.exists()
+    assert not Decrypted.objects.exists()
     not_voted.refresh_from_db()
     assert not_voted.revoked_because == "the member attended the meeting"
     with pytest.raises(VoteRefused, match="has ended: the member attended"):
@@ -79,7 +80,7 @@ def test_a_principal_who_attends_ends_their_proxy_and_the_proxys_votes(users, ag
                       actor=users["secretary"])
     assert [p.channel for p in Participation.objects.filter(elector__member_number=100)] \
         == [Channel.ROOM]
-    assert list(Contents.objects.values_list("choice", flat=True)) == ["for"]
+    assert list(Decrypted.objects.values_list("choice", flat=True)) == ["for"]
 
 
 def test_online_attendance_overrides_only_where_it_counts(users, agm, community):
@@ -94,7 +95,7 @@ def test_online_attendance_overrides_only_where_it_counts(users, agm, community)
     appointment.refresh_from_db()
     assert appointment.revoked_at is None
     assert Participation.objects.get(elector__member_number=100).channel == Channel.PROXY
-    assert Contents.objects.get().choice == "against"
+    assert Decrypted.objects.get().choice == "against"
 
 
 def test_where_the_principal_does_not_override_the_proxys_vote_stands(users, agm,
@@ -115,7 +116,7 @@ def test_where_the_principal_does_not_override_the_proxys_vote_stands(users, agm
             casting.vote_cast(ballot=ballot, elector=elector(ballot, 100), channel=channel,
                               answers={resolution(ballot).pk: Answer(choice="for")})
     assert Participation.objects.get(elector__member_number=100).channel == Channel.PROXY
-    assert list(Contents.objects.values_list("choice", flat=True)) == ["against"]
+    assert list(Decrypted.objects.values_list("choice", flat=True)) == ["against"]
     assert not AuditEvent.objects.filter(action="proxy.overridden").exists()
 
 
@@ -128,7 +129,7 @@ def test_attendance_after_the_ballot_closed_changes_nothing(users, agm, communit
     attend(users, agm, 100, "in_person")
     appointment.refresh_from_db()
     assert appointment.revoked_at is None
-    assert Contents.objects.get().choice == "against"
+    assert Decrypted.objects.get().choice == "against"
 
 
 @pytest.mark.django_db(transaction=True)
@@ -149,5 +150,5 @@ def test_a_proxy_vote_racing_the_principals_arrival_leaves_no_proxy_vote(users, 
         appointment.refresh_from_db()
         assert appointment.revoked_because == "the member attended the meeting"
         assert not Participation.objects.filter(elector__member_number=number).exists()
-    assert not Contents.objects.exists()
+    assert not Decrypted.objects.exists()
     assert not ProxyAppointment.objects.filter(revoked_at__isnull=True).exists()

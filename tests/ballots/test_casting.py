@@ -2,17 +2,19 @@
 input refused with nothing stored, and closing."""
 
 import datetime as dt
+import json
+import re
 
 import pytest
-from django.db import connection, transaction
 
-from ballots.models import BallotStatus, Contents, Elector, Participation, QuestionKind
+from ballots.crypto.answers import tracker_display
+from ballots.models import BallotStatus, Elector, Paper, Participation, QuestionKind
 from ballots.services import ballots, casting
 from ballots.services.casting import Answer, VoteRefused
 from ballots.services.electorate import electorate_fingerprint
 from governance.exceptions import DomainError
 from membership.models import MemberClassPeriod
-from tests.ballots.sealed import trustees_take_part
+from tests.ballots.sealed import Decrypted
 from tests.factories import StakeholderClassFactory
 
 from .conftest import make_members, open_ballot
@@ -74,29 +76,45 @@ def test_one_share_one_vote_weights_with_the_cap_and_classes_that_vote(users, ag
     assert ballot.electors_count == 3
 
 
-def test_a_vote_is_stored_apart_from_the_voter_with_a_receipt(users, agm, community):
+def test_a_vote_is_stored_encrypted_with_a_tracker_only_its_voter_can_use(users, agm,
+                                                                         community):
     make_members(community, 3, emailed=0, start=400)
     ballot = open_ballot(actor=users["secretary"], meeting=agm)
-    elector = Elector.objects.get(ballot=ballot, member_number=400)
-    receipt = casting.vote_cast(ballot=ballot, elector=elector, answers=answers_for(ballot))
-    assert len(receipt) == 14
-    assert Participation.objects.filter(elector=elector).count() == 2
-    contents = Contents.objects.filter(question__ballot=ballot)
-    assert contents.count() == 2 and not contents.filter(elector__isnull=False).exists()
-    assert casting.receipt_counted(ballot=ballot, receipt=receipt)
-    assert not casting.receipt_counted(ballot=ballot, receipt="AAAA-BBBB-CCCC")
+    elector, other = Elector.objects.filter(ballot=ballot, member_number__in=(400, 401))
+    tracker = casting.vote_cast(ballot=ballot, elector=elector, answers=answers_for(ballot))
+    assert re.fullmatch(r"[0-9a-f]{64}", tracker)
+    paper = Paper.objects.get(ballot=ballot)
+    assert paper.tracker == tracker and paper.elector == elector
+    stored = Participation.objects.filter(elector=elector)
+    assert stored.count() == 2 and all(p.paper == paper and p.sealed for p in stored)
+    assert Decrypted.objects.filter(question__ballot=ballot).count() == 2
+    assert casting.tracker_in_box(ballot=ballot, tracker=tracker_display(tracker).upper())
+    assert not casting.tracker_in_box(ballot=ballot, tracker="ab" * 32)
 
     with pytest.raises(VoteRefused, match="already voted"):
         casting.vote_cast(ballot=ballot, elector=elector, answers=answers_for(ballot))
-    assert contents.count() == 2
+    assert Decrypted.objects.count() == 2
 
-    # Changing the vote with the receipt: the last one counts.
-    casting.vote_change(ballot=ballot, elector=elector, receipt=receipt.lower(),
-                        answers=answers_for(ballot, choice="against", ranking=(3,)))
-    resolution = ballot.questions.get(kind=QuestionKind.RESOLUTION)
-    assert Contents.objects.get(question=resolution).choice == "against"
+    # Another member holding this tracker cannot use it: it is not their paper.
+    casting.vote_cast(ballot=ballot, elector=other, answers=answers_for(ballot))
     with pytest.raises(VoteRefused, match="does not match"):
-        casting.vote_change(ballot=ballot, elector=elector, receipt="AAAA-BBBB-CCCC",
+        casting.vote_change(ballot=ballot, elector=other, tracker=tracker,
+                            answers=answers_for(ballot, choice="against", ranking=(3,)))
+    resolution = ballot.questions.get(kind=QuestionKind.RESOLUTION)
+    assert Decrypted.objects.filter(question=resolution).values_list("choice") == \
+        ["for", "for"]
+
+    # The voter changes their vote with their tracker: a new paper and tracker replace it.
+    changed = casting.vote_change(ballot=ballot, elector=elector, tracker=tracker,
+                                  answers=answers_for(ballot, choice="against", ranking=(3,)))
+    assert changed != tracker and not casting.tracker_in_box(ballot=ballot, tracker=tracker)
+    assert sorted(Decrypted.objects.filter(question=resolution).values_list("choice")) == \
+        ["against", "for"]
+    with pytest.raises(VoteRefused, match="does not match"):
+        casting.vote_change(ballot=ballot, elector=elector, tracker=tracker,
+                            answers=answers_for(ballot))
+    with pytest.raises(VoteRefused, match="64 letters"):
+        casting.vote_change(ballot=ballot, elector=elector, tracker="AAAA-BBBB-CCCC",
                             answers=answers_for(ballot))
 
 
@@ -121,28 +139,23 @@ def test_bad_answers_are_refused_and_nothing_is_stored(users, agm, community, an
         answers[election.pk] = Answer(ranking=(first, 999999))
     with pytest.raises(VoteRefused, match=message):
         casting.vote_cast(ballot=ballot, elector=elector, answers=answers)
-    assert not Participation.objects.exists() and not Contents.objects.exists()
+    assert not Participation.objects.exists() and not Decrypted.objects.exists()
 
 
-def test_a_failure_between_participation_and_contents_stores_neither(users, agm,
-                                                                     community):
+def test_a_failure_between_paper_and_participations_stores_neither(users, agm,
+                                                                  community):
     make_members(community, 2, emailed=0, start=600)
     ballot = open_ballot(actor=users["secretary"], meeting=agm)
     elector = Elector.objects.get(ballot=ballot, member_number=600)
-    # Contents for the first question already exist under the receipt the voter will get:
-    # the second insert fails after the participations were written.
-    answers = answers_for(ballot)
-    original = casting.receipt_new
-    casting.receipt_new = lambda: "SAME-SAME-SAME"
-    try:
-        other = Elector.objects.filter(ballot=ballot).exclude(pk=elector.pk).first()
-        casting.vote_cast(ballot=ballot, elector=other, answers=answers)
-        with pytest.raises(VoteRefused):
-            casting.vote_cast(ballot=ballot, elector=elector, answers=answers)
-    finally:
-        casting.receipt_new = original
-    assert not Participation.objects.filter(elector=elector).exists()
-    assert Contents.objects.count() == 2
+    # The elector has a participation on the second question already (as if stored by a
+    # request racing this one): the paper is written, then the participations' insert
+    # fails, and the transaction leaves neither.
+    resolution, election = ballot.questions.order_by("position")
+    Participation.objects.create(question=election, elector=elector, channel="online")
+    with pytest.raises(VoteRefused):
+        casting.vote_cast(ballot=ballot, elector=elector, answers=answers_for(ballot))
+    assert not Paper.objects.exists()
+    assert list(Participation.objects.values_list("question_id", flat=True)) == [election.pk]
 
 
 def test_no_vote_after_close_and_closing_twice_is_refused(users, agm, community):
@@ -168,37 +181,21 @@ def test_a_member_not_on_the_roll_cannot_vote(users, agm, community):
                           answers=answers_for(ballot))
 
 
-@pytest.mark.django_db(transaction=True)
-def test_after_close_no_stored_row_leads_from_contents_back_to_a_voter(users, agm,
-                                                                       community):
-    """The schema: contents have no member, no elector (secret questions), no time, and a
-    random id. The rows: once the closed ballot is counted (the count's worker rewrites
-    them first), no contents row shares a writing transaction (PostgreSQL's xmin) with a
-    participation, and their order on disk is not the order of casting."""
-    fields = {f.name: f for f in Contents._meta.get_fields()}
-    assert fields["id"].get_internal_type() == "UUIDField"
-    assert not [f for f in fields.values() if f.get_internal_type() in
-                ("DateTimeField", "DateField", "AutoField", "BigAutoField")]
-    related = {f.related_model.__name__ for f in fields.values() if f.is_relation}
-    assert related == {"Question", "Elector"}  # Elector only on recorded votes
-
-    members = make_members(community, 40, emailed=0, start=900)
+def test_nothing_stored_holds_a_vote_in_the_clear(users, agm, community):
+    """Every column of every row a vote writes holds ciphertexts, proofs, hashes or names:
+    neither the choice nor the candidates' ids appear in them."""
+    members = make_members(community, 6, emailed=0, start=900)
     ballot = open_ballot(actor=users["secretary"], meeting=agm)
     for member in members:
-        elector = Elector.objects.get(ballot=ballot, member=member)
-        with transaction.atomic():
-            casting.vote_cast(ballot=ballot, elector=elector, answers=answers_for(ballot))
-    ballots.ballot_close(actor=users["secretary"], ballot=ballot)
-    trustees_take_part(ballot)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM ballots_contents c JOIN ballots_participation p "
-                       "ON p.xmin = c.xmin")
-        assert cursor.fetchone()[0] == 0
-        cursor.execute("SELECT receipt_hash, id FROM ballots_contents ORDER BY ctid")
-        on_disk = cursor.fetchall()
-    # Each voter's two rows were written together, one after the other; on disk they are
-    # now in the order of the random ids, so a voter's rows sit together only by chance.
-    assert [row[1] for row in on_disk] == sorted(row[1] for row in on_disk)
-    together = sum(a[0] == b[0] for a, b in zip(on_disk, on_disk[1:], strict=False))
-    assert together < 10, together
-    assert Contents.objects.filter(elector__isnull=False).count() == 0
+        casting.vote_cast(ballot=ballot, elector=Elector.objects.get(ballot=ballot,
+                                                                     member=member),
+                          answers=answers_for(ballot, choice="against"))
+    written = json.dumps([list(Participation.objects.values()), list(Paper.objects.values())],
+                         default=str)
+    assert "against" not in written and '"for"' not in written
+    sealed = [p.sealed for p in Participation.objects.all()]
+    assert all(set(s) == {"ciphertexts", "entry_proofs", "sum_proof"} for s in sealed)
+    # Papers for and against are the same size.
+    sizes = {len(json.dumps(p.sealed)) for p in Participation.objects.filter(
+        question__kind=QuestionKind.RESOLUTION)}
+    assert len(sizes) == 1

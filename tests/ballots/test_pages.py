@@ -9,10 +9,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from ballots.models import Ballot, BallotStatus, Contents, Participation
+from ballots.models import Ballot, BallotStatus, Participation
 from meetings.links import member_link_token
 from meetings.models import NoticeDelivery
 from membership.models import MemberClassPeriod
+from tests.ballots.sealed import Decrypted
 
 from .conftest import make_members
 
@@ -66,7 +67,7 @@ def test_a_member_votes_and_gets_a_receipt_then_changes_their_vote(client, users
     assert done.status_code == 200 and "Your vote is recorded" in page
     receipt = re.search(r"<strong>([A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4})</strong>", page)[1]
     assert "1. Ben; 2. Ada" in page  # the ranking, in words
-    assert Participation.objects.count() == 2 and Contents.objects.count() == 2
+    assert Participation.objects.count() == 2 and Decrypted.objects.count() == 2
 
     # Back on the paper: voted; a change needs the receipt.
     again = client.get(url).content.decode()
@@ -78,7 +79,7 @@ def test_a_member_votes_and_gets_a_receipt_then_changes_their_vote(client, users
                                 "step": "confirm"})
     assert "Your vote is recorded" in changed.content.decode()
     resolution = ballot.questions.get(position=1)
-    assert Contents.objects.get(question=resolution).choice == "against"
+    assert Decrypted.objects.get(question=resolution).choice == "against"
     assert Participation.objects.count() == 2
 
     check = client.post(reverse("ballots:check", args=[ballot.pk]), {"receipt": receipt})

@@ -8,11 +8,11 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from ballots.models import Channel, Contents, Participation, ProxyAppointment
+from ballots.models import Channel, Participation, ProxyAppointment
 from ballots.services import ballots, casting, proxies
 from ballots.services.casting import Answer, VoteRefused
 from ballots.services.proxies import ProxyRefused
-from tests.ballots.sealed import keyed
+from tests.ballots.sealed import Decrypted, keyed
 from tests.concurrency.helpers import run_together
 
 from .conftest import elector, make_members
@@ -53,7 +53,7 @@ def test_a_directed_proxy_votes_as_told(ballot):
     proxies.proxy_vote(actor=None, appointment=appointment, answers={})
     stored = Participation.objects.get(elector__member_number=100)
     assert stored.channel == Channel.PROXY
-    assert Contents.objects.get(question=resolution(ballot)).choice == "against"
+    assert Decrypted.objects.get(question=resolution(ballot)).choice == "against"
     with pytest.raises(VoteRefused, match="already voted"):
         proxies.proxy_vote(actor=None, appointment=appointment, answers={})
 
@@ -102,7 +102,7 @@ def test_the_members_own_vote_replaces_their_proxys(ballot):
                       answers=answers_for(ballot, choice="for"))
     mine = Participation.objects.filter(elector__member_number=100)
     assert {p.channel for p in mine} == {Channel.ONLINE} and mine.count() == 2
-    assert list(Contents.objects.filter(question=resolution(ballot))
+    assert list(Decrypted.objects.filter(question=resolution(ballot))
                 .values_list("choice", flat=True)) == ["for"]
     appointment.refresh_from_db()
     assert appointment.revoked_because == "the member voted themselves"
@@ -129,8 +129,8 @@ def test_a_proxy_racing_the_members_own_vote_leaves_the_members(users, agm, comm
         assert outcomes[1][0] == "ok"  # the member's own vote always stands
         votes = Participation.objects.filter(elector__member_number=number)
         assert votes.count() == 2 and {v.channel for v in votes} == {Channel.ONLINE}
-    assert Contents.objects.filter(question=resolution(ballot)).count() == 10
-    assert set(Contents.objects.filter(question=resolution(ballot))
+    assert Decrypted.objects.filter(question=resolution(ballot)).count() == 10
+    assert set(Decrypted.objects.filter(question=resolution(ballot))
                .values_list("choice", flat=True)) == {"for"}
     ballots.ballot_close(actor=None, ballot=ballot)
     assert not ProxyAppointment.objects.exclude(voted_receipt_hash="").exists()

@@ -8,10 +8,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from ballots.models import Channel, Contents, Participation, ProxyAppointment
+from ballots.models import Channel, Participation, ProxyAppointment
 from ballots.services import ballots
 from membership.models import MemberClassPeriod
-from tests.ballots.sealed import keyed
+from tests.ballots.sealed import Decrypted, keyed
 
 from .conftest import make_members
 
@@ -62,7 +62,7 @@ def test_a_directed_proxy_for_the_chair_then_the_members_own_vote(client, users,
     done = client.post(vote_url, {f"q{resolution.pk}": "for", "step": "confirm"})
     assert "Your vote is recorded" in done.content.decode()
     assert Participation.objects.get().channel == Channel.ONLINE
-    assert Contents.objects.get().choice == "for"
+    assert Decrypted.objects.get().choice == "for"
 
 
 def test_the_secretary_records_a_paper_proxy_and_votes_in_the_room(client, users, ballot):

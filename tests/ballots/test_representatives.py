@@ -11,13 +11,13 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
 
-from ballots.models import Channel, Contents, Elector, Participation
+from ballots.models import Channel, Elector, Participation
 from ballots.services import ballots
 from governance.exceptions import DomainError
 from governance.models import AuditEvent, Delivery
 from membership.models import MemberClassPeriod
 from membership.services import members
-from tests.ballots.sealed import keyed
+from tests.ballots.sealed import Decrypted, keyed
 
 from .conftest import make_members
 
@@ -117,7 +117,7 @@ def test_a_representative_signs_in_and_votes_for_the_organisation(client, users,
     assert "Your vote is recorded" in page and "You voted for Brookvale Housing Ltd" in page
     vote = Participation.objects.get()
     assert (vote.elector.member_number, vote.channel) == (400, Channel.ONLINE)
-    assert Contents.objects.get().choice == "against"
+    assert Decrypted.objects.get().choice == "against"
 
     # Nobody else votes for it: a member has their own paper only, a user with no
     # membership is refused.
@@ -154,7 +154,7 @@ def test_a_member_who_represents_an_organisation_votes_for_both(client, users, b
     assert "You voted for Brookvale Housing Ltd" in page
     voted = dict(Participation.objects.values_list("elector__member_number", "channel"))
     assert voted == {own.member_number: Channel.ONLINE, 400: Channel.ONLINE}
-    assert sorted(Contents.objects.values_list("choice", flat=True)) == ["against", "for"]
+    assert sorted(Decrypted.objects.values_list("choice", flat=True)) == ["against", "for"]
 
     # Their own paper now says they voted; a member they do not represent is not theirs.
     assert "You have voted" in client.get(url).content.decode()

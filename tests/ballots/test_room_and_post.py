@@ -8,12 +8,12 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from ballots.models import Contents, PaperVote, Participation, ShowOfHands
+from ballots.models import PaperVote, Participation, ShowOfHands
 from ballots.services import ballots
 from governance.models import AuditEvent
 from meetings.models import AgendaItem
 from membership.models import MemberClassPeriod
-from tests.ballots.sealed import keyed
+from tests.ballots.sealed import Decrypted, keyed
 
 from .conftest import make_members
 
@@ -104,7 +104,7 @@ def test_the_member_is_told_of_a_paper_entered_for_them_and_how_to_dispute_it(
     refused = client.post(url, {f"q{resolution.pk}": "against", "step": "confirm"})
     assert refused.status_code == 400
     assert "A vote was recorded for you by post" in refused.content.decode()
-    assert Contents.objects.get(question=resolution).choice == "for"
+    assert Decrypted.objects.get(question=resolution).choice == "for"
     # The service says the same to any other caller.
     from ballots.services import casting
     from ballots.services.casting import Answer, VoteRefused
@@ -128,7 +128,7 @@ def test_a_paper_entered_in_error_is_withdrawn_and_the_member_votes(client, user
     paper.refresh_from_db()
     assert paper.withdrawn_at is not None and paper.withdrawn_by_label == \
         "secretary@example.org"
-    assert not Participation.objects.exists() and not Contents.objects.exists()
+    assert not Participation.objects.exists() and not Decrypted.objects.exists()
     # The paper is entered again for the right member, and the member votes online.
     assert enter(client, ballot, 100, reference="9").status_code == 302
     client.force_login(users["member"])

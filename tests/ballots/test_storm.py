@@ -13,10 +13,11 @@ import pytest
 from django.conf import settings
 from django.db.models import Count
 
-from ballots.models import Ballot, BallotStatus, Contents, Elector, Participation
+from ballots.models import Ballot, BallotStatus, Elector, Participation
 from ballots.services import ballots, casting
 from ballots.services.casting import VoteRefused
 from governance.models import AuditEvent
+from tests.ballots.sealed import Decrypted
 from tests.concurrency.helpers import run_together
 from tests.conftest import ROOT
 
@@ -75,7 +76,7 @@ def test_a_duplicate_cast_storm_leaves_one_vote_per_elector_per_question(users, 
         per_elector = Participation.objects.filter(question=question).values(
             "elector").annotate(n=Count("pk"))
         assert per_elector.count() == ELECTORS and {row["n"] for row in per_elector} == {1}
-        assert Contents.objects.filter(question=question).count() == ELECTORS
+        assert Decrypted.objects.filter(question=question).count() == ELECTORS
 
 
 def test_a_cast_racing_the_close_never_lands_after_it(users, agm, community):
@@ -149,7 +150,7 @@ def test_a_close_takes_effect_within_seconds_under_a_steady_stream_of_votes(user
     stored = sum(r["stored"] for r in results)
     assert closed.changes["participations"] == 2 * stored
     assert Participation.objects.filter(question__ballot=ballot).count() == 2 * stored
-    assert Contents.objects.filter(question__ballot=ballot).count() == 2 * stored
+    assert Decrypted.objects.filter(question__ballot=ballot).count() == 2 * stored
 
 
 def test_the_close_refuses_new_votes_at_once_and_waits_for_the_vote_in_flight(

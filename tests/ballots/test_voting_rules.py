@@ -12,7 +12,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from ballots.models import Contents, Participation, QuestionKind
+from ballots.models import Participation, QuestionKind
 from ballots.services import casting, proxies
 from ballots.services.casting import Answer, VoteRefused
 from ballots.services.proxies import ProxyRefused
@@ -22,6 +22,7 @@ from meetings.models import AgendaItem, Candidate
 from meetings.rules import Proxies
 from membership.models import Member
 from membership.services.register_import import register_import_apply
+from tests.ballots.sealed import Decrypted
 
 from .conftest import elector, make_members, open_ballot, rules_with, voting_class
 
@@ -85,10 +86,10 @@ def test_first_past_the_post_takes_one_candidate(users, agm, community):
     with pytest.raises(VoteRefused, match="choose a candidate"):
         casting.vote_cast(ballot=ballot, elector=elector(ballot, 100),
                           answers={question.pk: Answer(choice="for")})
-    assert not Participation.objects.exists() and not Contents.objects.exists()
+    assert not Participation.objects.exists() and not Decrypted.objects.exists()
     casting.vote_cast(ballot=ballot, elector=elector(ballot, 100),
                       answers={question.pk: Answer(ranking=(names["Ben"],))})
-    assert Contents.objects.get().ranking == [names["Ben"]]
+    assert Decrypted.objects.get().ranking == [names["Ben"]]
 
 
 def test_a_block_vote_takes_up_to_the_seats_each_candidate_once(client, users, agm,
@@ -106,7 +107,7 @@ def test_a_block_vote_takes_up_to_the_seats_each_candidate_once(client, users, a
         with pytest.raises(VoteRefused, match=message):
             casting.vote_cast(ballot=ballot, elector=elector(ballot, 100),
                               answers={question.pk: Answer(ranking=ranking)})
-    assert not Participation.objects.exists() and not Contents.objects.exists()
+    assert not Participation.objects.exists() and not Decrypted.objects.exists()
 
     # On the paper: three ticks are refused, two are stored, one is enough.
     url = reverse("ballots:link_vote", args=[member_link_token(
@@ -120,7 +121,7 @@ def test_a_block_vote_takes_up_to_the_seats_each_candidate_once(client, users, a
     assert "Your vote is recorded" in done.content.decode()
     casting.vote_cast(ballot=ballot, elector=elector(ballot, 101),
                       answers={question.pk: Answer(ranking=(names["Cleo"],))})
-    assert sorted(sorted(c.ranking) for c in Contents.objects.all()) == sorted(
+    assert sorted(sorted(c.ranking) for c in Decrypted.objects.all()) == sorted(
         [sorted([names["Ada"], names["Dev"]]), [names["Cleo"]]])
 
 
@@ -140,7 +141,7 @@ def test_a_class_question_is_refused_to_another_class_and_left_off_its_paper(
     with pytest.raises(VoteRefused, match="is for the Staff class only"):
         casting.vote_cast(ballot=ballot, elector=elector(ballot, 100),
                           answers={scoped.pk: Answer(choice="for")})
-    assert not Participation.objects.exists() and not Contents.objects.exists()
+    assert not Participation.objects.exists() and not Decrypted.objects.exists()
 
     def paper(number):
         token = member_link_token(member_id=elector(ballot, number).member_id,
@@ -160,7 +161,7 @@ def test_a_class_question_is_refused_to_another_class_and_left_off_its_paper(
     assert "Staff seat on the board" in staff_paper
     casting.vote_cast(ballot=ballot, elector=elector(ballot, 200),
                       answers={scoped.pk: Answer(choice="for")})
-    assert Contents.objects.get(question=scoped).class_slug == "staff"
+    assert Decrypted.objects.get(question=scoped).class_slug == "staff"
 
 
 def test_a_vote_cannot_be_changed_where_the_rules_say_so(users, agm, community):
@@ -178,7 +179,7 @@ def test_a_vote_cannot_be_changed_where_the_rules_say_so(users, agm, community):
         casting.vote_cast(ballot=ballot, elector=elector(ballot, 100),
                           answers={resolution.pk: Answer(choice="against")})
     assert refused.value.message == "You have already voted on this ballot."
-    assert list(Contents.objects.values_list("choice", flat=True)) == ["for"]
+    assert list(Decrypted.objects.values_list("choice", flat=True)) == ["for"]
     assert not AuditEvent.objects.filter(action="ballot.vote_changed").exists()
 
 
@@ -193,8 +194,8 @@ def test_a_recorded_question_names_the_elector_and_a_secret_one_does_not(users, 
     casting.vote_cast(ballot=ballot, elector=voter, answers={
         recorded.pk: Answer(choice="against"),
         secret.pk: Answer(ranking=tuple(options(secret).values())[:1])})
-    assert Contents.objects.get(question=recorded).elector == voter
-    assert Contents.objects.get(question=secret).elector is None
+    assert Decrypted.objects.get(question=recorded).elector == voter
+    assert Decrypted.objects.get(question=secret).elector is None
 
 
 def test_the_audit_of_a_vote_holds_participation_never_contents(users, agm, community):
@@ -217,7 +218,7 @@ def test_the_audit_of_a_vote_holds_participation_never_contents(users, agm, comm
 
     events = AuditEvent.objects.filter(action__in=("ballot.voted", "ballot.vote_changed"))
     assert events.filter(action="ballot.voted").count() == 3
-    hashes = set(Contents.objects.values_list("receipt_hash", flat=True))
+    hashes = set(Decrypted.objects.values_list("receipt_hash", flat=True))
     for event in events:
         expected = {"member_number", "questions"} | (
             {"channel"} if event.action == "ballot.voted" else set())
@@ -258,9 +259,9 @@ def test_an_imported_member_without_a_login_votes_through_their_personal_link(
     assert "You have voted. You may change your vote" in client.get(url).content.decode()
     without = client.post(url, {f"q{resolution.pk}": "against", "step": "confirm"})
     assert without.status_code == 400
-    assert list(Contents.objects.values_list("choice", flat=True)) == ["for"]
+    assert list(Decrypted.objects.values_list("choice", flat=True)) == ["for"]
     changed = client.post(url, {f"q{resolution.pk}": "against", "receipt": receipt,
                                 "step": "confirm"})
     assert "Your vote is recorded" in changed.content.decode()
-    assert list(Contents.objects.values_list("choice", flat=True)) == ["against"]
+    assert list(Decrypted.objects.values_list("choice", flat=True)) == ["against"]
     assert Participation.objects.count() == 1

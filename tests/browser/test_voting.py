@@ -10,8 +10,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from tests.ballots.sealed import keyed
-from ballots.models import Channel, Contents, Elector, Participation
+from ballots.models import Channel, Elector, Participation
 from ballots.services import ballots, proxies
 from meetings.demo import seed_meetings
 from meetings.models import Meeting
@@ -19,6 +18,7 @@ from meetings.services import meetings, notices
 from membership.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, seed_demo
 from membership.models import Member
 from membership.services.members import member_representative_set
+from tests.ballots.sealed import Decrypted, keyed
 from tests.factories import totp_now
 
 from .conftest import sign_in
@@ -158,7 +158,7 @@ def test_a_proxy_holder_votes_for_two_members_as_each_instructed(page):
         f"Your vote for member {second} is recorded")
     expect(page.get_by_text("Voted", exact=True)).to_have_count(2)
 
-    assert sorted(Contents.objects.filter(question=online).values_list("choice", flat=True)
+    assert sorted(Decrypted.objects.filter(question=online).values_list("choice", flat=True)
                   ) == ["against", "for"]
     assert set(Participation.objects.filter(elector__in=principals).values_list(
         "channel", flat=True)) == {Channel.PROXY}
