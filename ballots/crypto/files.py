@@ -310,7 +310,7 @@ MODELS: dict[str, type[_File]] = {
 LABELS = {
     "invitation": "ceremony invitation",
     "public": "public file",
-    "publics": "public files",
+    "publics": "list of public files",
     "shares": "shares file",
     "relayed": "relayed shares file",
     "finish": "finish file",
