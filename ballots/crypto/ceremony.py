@@ -114,7 +114,9 @@ def _parse(kind: str, data, who: str):
     try:
         return files.load(kind, data)
     except FileError as error:
-        raise CeremonyError(f"{who}: {error}") from None
+        # "trustee 2's public file: field 'mailbox': ...", not the file's name twice
+        detail = str(error).removeprefix(f"{files.LABELS[kind]}: ")
+        raise CeremonyError(f"{who}: {detail}") from None
 
 
 def _check_parameters(n: int, k: int, index: int) -> None:
