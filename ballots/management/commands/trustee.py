@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -26,6 +27,21 @@ MIN_PASSPHRASE = 8
 
 INVITATION, SECRET, PUBLIC = "invitation.json", "secret.json", "public.json"
 PUBLICS, SHARES, FINISH = "publics.json", "shares.json", "finish.json"
+
+
+def _terminal() -> bool:
+    """Whether a passphrase can be typed: without a terminal, getpass would read it echoed
+    from standard input."""
+    return sys.stdin.isatty()
+
+
+def _ask(prompt: str) -> str:
+    if not _terminal():
+        raise CommandError(f"no passphrase: set {PASSPHRASE_ENV} or run in a terminal")
+    try:
+        return getpass.getpass(prompt)
+    except EOFError:
+        raise CommandError(f"no passphrase: set {PASSPHRASE_ENV} or run in a terminal") from None
 
 
 def _read(path: Path, limit: int = files.MAX_FILE_BYTES) -> bytes:
@@ -107,12 +123,8 @@ class Command(BaseCommand):
     def _passphrase_new(self) -> str:
         passphrase = os.environ.get(PASSPHRASE_ENV)
         if passphrase is None:
-            try:
-                passphrase = getpass.getpass("Passphrase for the secret file: ")
-                again = getpass.getpass("The same passphrase again: ")
-            except EOFError:
-                raise CommandError(f"no passphrase: set {PASSPHRASE_ENV} or run in a "
-                                   "terminal") from None
+            passphrase = _ask("Passphrase for the secret file: ")
+            again = _ask("The same passphrase again: ")
             if passphrase != again:
                 raise CommandError("the two passphrases differ")
         if len(passphrase) < MIN_PASSPHRASE:
@@ -122,11 +134,7 @@ class Command(BaseCommand):
     def _passphrase(self) -> str:
         passphrase = os.environ.get(PASSPHRASE_ENV)
         if passphrase is None:
-            try:
-                passphrase = getpass.getpass("Passphrase for the secret file: ")
-            except EOFError:
-                raise CommandError(f"no passphrase: set {PASSPHRASE_ENV} or run in a "
-                                   "terminal") from None
+            passphrase = _ask("Passphrase for the secret file: ")
         return passphrase
 
     def _secret(self, folder: Path):
