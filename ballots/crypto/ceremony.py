@@ -26,6 +26,7 @@ from __future__ import annotations
 import secrets
 
 import nacl.exceptions
+from nacl import bindings as sodium
 from nacl.public import PrivateKey, PublicKey, SealedBox
 
 from . import files, group, hashing
@@ -138,6 +139,16 @@ def _publics_in_order(publics: list[PublicFile], n: int) -> list[PublicFile]:
     return publics
 
 
+def _mailbox_usable(mailbox: str) -> bool:
+    # libsodium refuses a key whose shared secret would be all zeros (a low-order point): a
+    # share sealed to it would be readable by anyone, so such a key is refused in round 1.
+    try:
+        sodium.crypto_scalarmult(secrets.token_bytes(32), bytes.fromhex(mailbox))
+    except nacl.exceptions.CryptoError:
+        return False
+    return True
+
+
 # --- The platform's checks -------------------------------------------------------------------
 
 def public_check(context: str, n: int, k: int, index: int, data) -> PublicFile:
@@ -152,6 +163,8 @@ def public_check(context: str, n: int, k: int, index: int, data) -> PublicFile:
         raise CeremonyError(f"{who}: n and k are {public.n} and {public.k}, not {n} and {k}")
     if public.index != index:
         raise CeremonyError(f"{who}: index is {public.index}, not {index}")
+    if not _mailbox_usable(public.mailbox):
+        raise CeremonyError(f"{who}: mailbox is not a usable X25519 key (a low-order point)")
     for j, (point, pair) in enumerate(zip(public.commitment_points(), public.proofs,
                                           strict=True)):
         proof = Proof.from_json(pair)

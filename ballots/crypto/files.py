@@ -357,7 +357,7 @@ def load(kind: str, raw: bytes | str | dict):
             raise FileError(f"{label}: larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
         try:
             data = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             raise FileError(f"{label}: not JSON") from None
     if not isinstance(data, dict):
         raise FileError(f"{label}: not a JSON object")
@@ -369,9 +369,12 @@ def load(kind: str, raw: bytes | str | dict):
     if data.get("version") != VERSION:
         raise FileError(f"{label}: version {json.dumps(data.get('version'))[:20]} is not "
                         f"supported (this platform reads version {VERSION})")
+    if isinstance(raw, dict):
+        try:
+            raw = json.dumps(raw)
+        except (TypeError, ValueError, RecursionError):
+            raise FileError(f"{label}: holds values JSON cannot carry") from None
     try:
-        if isinstance(raw, dict):
-            return model.model_validate_json(json.dumps(raw))
         return model.model_validate_json(raw)
     except ValidationError as error:
         raise FileError(f"{label}: {describe(error)}") from None

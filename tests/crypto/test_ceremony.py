@@ -187,6 +187,20 @@ def test_a_point_outside_the_group_is_named(three):
         _refused_public(three, data)
 
 
+def test_a_mailbox_no_one_could_seal_to_safely_is_refused(three):
+    data = three.public(2)
+    data["mailbox"] = "00" * 32  # a low-order X25519 point: its shared secret is known to all
+    assert "trustee 2's public file: mailbox is not a usable X25519 key" in \
+        _refused_public(three, data)
+
+
+def test_values_json_cannot_carry_are_refused(three):
+    with pytest.raises(CeremonyError, match="holds values JSON cannot carry"):
+        ceremony.public_check(CONTEXT, 3, 2, 2, {**three.public(2), "mailbox": b"\x00"})
+    with pytest.raises(CeremonyError, match="not JSON"):
+        ceremony.public_check(CONTEXT, 3, 2, 2, b"[" * 100000)
+
+
 def test_an_extra_or_missing_field_is_named(three):
     data = three.public(2)
     data["note"] = "hello"

@@ -230,9 +230,11 @@ class Command(BaseCommand):
             self.stdout.write(f"Upload {folder / FINISH} to the platform: it carries the "
                               "complaint, and the ceremony cannot finish until it is settled.")
             return
+        # The finish file first: if the machine stops before the secret is rewritten, running
+        # finish again makes both (the polynomial and the mailbox key are still in the secret).
+        _write(folder / FINISH, files.dump(finish))
         finished = ceremony.secret_finished(secret, share, publics.publics)
         _write(folder / SECRET, files.secret_dump(finished, passphrase), private=True)
-        _write(folder / FINISH, files.dump(finish))
         self.stdout.write(f"Every share checks. Joint key: {finish.joint_key}\n"
                           f"Your public share: {finish.public_share}\n"
                           f"Upload {folder / FINISH} to the platform, and keep {folder / SECRET} "
