@@ -15,9 +15,9 @@ from meetings.links import member_link_read
 from membership.selectors import member_for_user
 
 from .. import selectors
+from ..crypto.answers import tracker_display
 from ..forms import BallotPaperForm, TrackerForm
 from ..links import voter_link_read
-from ..crypto.answers import tracker_display
 from ..models import BallotStatus
 from ..services import casting
 from ..services.casting import VoteRefused
