@@ -20,10 +20,13 @@ class Role(models.TextChoices):
     CHAIR = "chair", "Chair"
     BOARD = "board", "Board member"
     SCRUTINEER = "scrutineer", "Scrutineer"
+    # Holds a share of a ballot's key until the ballot is counted (ballots' role source).
+    TRUSTEE = "trustee", "Trustee of a ballot key"
     ADMIN = "admin", "Site administrator"
 
 
-OFFICER_ROLES = frozenset({Role.SECRETARY, Role.CHAIR, Role.BOARD, Role.SCRUTINEER, Role.ADMIN})
+OFFICER_ROLES = frozenset({Role.SECRETARY, Role.CHAIR, Role.BOARD, Role.SCRUTINEER,
+                           Role.TRUSTEE, Role.ADMIN})
 # Roles appointed through the register of officers (the site administrator is a flag on the user).
 APPOINTED_ROLES = (Role.SECRETARY, Role.CHAIR, Role.BOARD, Role.SCRUTINEER)
 # The offices that make someone a director: the board shown on the board page, and those
@@ -35,6 +38,7 @@ SECRETARY = (Role.SECRETARY,)
 BOARD = (Role.SECRETARY, Role.CHAIR, Role.BOARD)  # the board and its secretary
 AUDIT_READERS = (Role.SECRETARY, Role.CHAIR, Role.SCRUTINEER)
 SCRUTINY = (Role.SCRUTINEER,)
+TRUSTEES = (Role.TRUSTEE,)  # the trustees of ballot keys, on their own pages
 CHAIR = (Role.CHAIR,)  # the chair of the meeting, voting the proxies held by the chair
 SYSTEM = (Role.ADMIN,)
 MEMBER = (Role.MEMBER,)

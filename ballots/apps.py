@@ -12,3 +12,9 @@ class BallotsConfig(AppConfig):
         from .services.proxies import proxies_end_on_attendance
 
         on_attendance(proxies_end_on_attendance)
+
+        from accounts.roles import Role, role_source
+
+        from .selectors import is_trustee
+
+        role_source(lambda *, user, on: {Role.TRUSTEE} if is_trustee(user) else set())

@@ -242,3 +242,66 @@ class QuestionForm(PageForm):
     candidates = forms.CharField(label="Candidates (elections), one a line", required=False,
                                  widget=forms.Textarea(attrs={"rows": 4}),
                                  validators=[validate_one_per_line])
+
+
+class TrusteesForm(PlatformForm):
+    trustees = forms.CharField(
+        label="Trustees", widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="One person a line: their name, then their email address in angle "
+                  "brackets, e.g. Sam Patel <sam@example.org>. At least one must not be an "
+                  "officer. By default, the scrutineer and two others.")
+    threshold = forms.IntegerField(label="Trustees needed to count", min_value=2,
+                                   max_value=9, initial=2)
+    platform_share = forms.BooleanField(
+        label="The platform holds one share itself", required=False,
+        help_text="For a small mutual: fewer people need to take part, but anyone with the "
+                  "platform's database and its secret key then holds that share.")
+
+    def clean_trustees(self):
+        people = []
+        for number, line in enumerate(self.cleaned_data["trustees"].splitlines(), start=1):
+            line = line.strip()
+            if not line:
+                continue
+            if "<" not in line or not line.endswith(">"):
+                raise forms.ValidationError(f"Line {number}: give a name, then the email "
+                                            "address in angle brackets.")
+            name, email = line[:-1].split("<", 1)
+            try:
+                forms.EmailField().clean(email.strip())
+            except forms.ValidationError:
+                raise forms.ValidationError(f"Line {number}: {email.strip()} is not an "
+                                            "email address.") from None
+            if not name.strip():
+                raise forms.ValidationError(f"Line {number}: give the trustee's name.")
+            people.append((name.strip()[:200], email.strip()))
+        return people
+
+
+class TrusteeFileForm(PlatformForm):
+    file = forms.FileField(label="Your file for this round",
+                           help_text="The file the trustee command wrote (up to 4 MB).")
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > 4 * 2**20:
+            raise forms.ValidationError("That file is larger than 4 MB: it is not a trustee "
+                                        "file.")
+        return upload.read()
+
+
+class TrusteeCountForm(PlatformForm):
+    file = forms.FileField(label="Your response to the count package",
+                           help_text="The response the trustee count command wrote.")
+
+    def clean_file(self):
+        import json
+
+        upload = self.cleaned_data["file"]
+        if upload.size > 512 * 2**20:
+            raise forms.ValidationError("That file is too large to be a response.")
+        try:
+            return json.loads(upload.read())
+        except (ValueError, UnicodeDecodeError):
+            raise forms.ValidationError("That file is not a response: it is not JSON.") \
+                from None

@@ -237,3 +237,30 @@ def bundle_progress(bundle) -> dict:
     else:
         text = f"Making the bundle: {done} of {total} steps done."
     return {"done": done, "total": total, "finished": finished, "text": text}
+
+
+def is_trustee(user) -> bool:
+    """A trustee while a ballot whose key they hold a share of is not yet counted."""
+    from .models import Trustee
+
+    return Trustee.objects.filter(user=user, ceremony__ballot__counted_at__isnull=True).exists()
+
+
+def trusteeships(user) -> list:
+    from .models import Trustee
+
+    return list(Trustee.objects.filter(user=user).select_related("ceremony__ballot")
+                .order_by("-ceremony__created_at"))
+
+
+def trusteeship(user, pk: int):
+    from .models import Trustee
+
+    return Trustee.objects.filter(user=user, pk=pk).select_related("ceremony__ballot").first()
+
+
+def key_ceremony(ballot):
+    from .models import KeyCeremony
+
+    return KeyCeremony.objects.filter(ballot=ballot).prefetch_related("trustees").first()
+

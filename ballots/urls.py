@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import member, office, proxy, results
+from .views import member, office, proxy, results, trustees
 
 app_name = "ballots"
 
@@ -29,6 +29,14 @@ urlpatterns = [
          results.scrutiny_bundle_progress, name="scrutiny_bundle_progress"),
     path("office/ballots/<int:pk>/scrutiny/bundle/<int:bundle>/download/",
          results.scrutiny_bundle_download, name="scrutiny_bundle_download"),
+    path("office/ballots/<int:pk>/trustees/", trustees.trustees_plan, name="trustees_plan"),
+    path("office/ballots/<int:pk>/trustees/restart/", trustees.ceremony_restart,
+         name="ceremony_restart"),
+    path("trustee/", trustees.trustee_home, name="trustee_home"),
+    path("trustee/<int:pk>/", trustees.trustee, name="trustee"),
+    path("trustee/<int:pk>/count/", trustees.trustee_count, name="trustee_count"),
+    path("trustee/<int:pk>/<str:name>.json", trustees.trustee_download,
+         name="trustee_download"),
     path("ballots/<int:pk>/results/", results.results, name="results"),
     path("ballots/<int:pk>/results/<int:question>/", results.question_results,
          name="question_results"),
