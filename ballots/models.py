@@ -10,6 +10,7 @@ elector on the contents row instead."""
 
 import uuid
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
@@ -151,6 +152,11 @@ class Participation(models.Model):
     elector = models.ForeignKey(Elector, on_delete=models.PROTECT,
                                 related_name="participations")
     channel = models.CharField(max_length=10, choices=Channel.choices)
+    # The sealed answer (a secret question): the ciphertexts and their proofs, as
+    # `ballots.crypto.answers.EncryptedAnswer.to_json()`, on the elector's paper.
+    paper = models.ForeignKey("Paper", null=True, blank=True, on_delete=models.CASCADE,
+                              related_name="answers")
+    sealed = models.JSONField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["question", "elector"],
@@ -183,6 +189,108 @@ class Contents(models.Model):
 
     def __str__(self) -> str:
         return f"a vote on question {self.question_id}"
+
+
+class CeremonyStage(models.TextChoices):
+    NAMING = "naming", "Naming the trustees"
+    KEYS = "keys", "Trustees making their keys"
+    SHARES = "shares", "Trustees sharing their keys"
+    FINISH = "finish", "Trustees checking their shares"
+    COMPLETE = "complete", "The ballot key is complete"
+    FAILED = "failed", "Failed: start again"
+
+
+class KeyCeremony(models.Model):
+    """The making of a ballot's key by its trustees: n trustees, any k of whom can decrypt
+    the totals together. Only public parts are kept here: each trustee's commitments and
+    proofs, the key shares they send each other (encrypted to the addressee), and their
+    public key shares. The ballot does not open until the ceremony is complete."""
+
+    ballot = models.OneToOneField(Ballot, on_delete=models.CASCADE,
+                                  related_name="key_ceremony")
+    threshold = models.PositiveSmallIntegerField(default=2, help_text="k: trustees needed to "
+                                                 "count.")
+    size = models.PositiveSmallIntegerField(default=3, help_text="n: trustees in all.")
+    platform_share = models.BooleanField(
+        default=False, help_text="The platform holds one share itself (a weaker promise).")
+    context = models.CharField(max_length=100, unique=True,
+                               help_text="Binds every proof of the ceremony to this ballot.")
+    stage = models.CharField(max_length=10, choices=CeremonyStage.choices,
+                             default=CeremonyStage.NAMING)
+    public_key = models.CharField(max_length=64, blank=True)
+    # The platform's own trustee secret (platform_share only), sealed with the site's key.
+    platform_secret = models.BinaryField(null=True, blank=True)
+    failed_because = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(
+            condition=Q(threshold__gte=1) & Q(size__gte=models.F("threshold")) & Q(size__lte=9),
+            name="ceremony_threshold_within_size")]
+
+    def __str__(self) -> str:
+        return f"key ceremony of {self.ballot}"
+
+
+class Trustee(models.Model):
+    """One holder of a share of a ballot's key."""
+
+    ceremony = models.ForeignKey(KeyCeremony, on_delete=models.CASCADE,
+                                 related_name="trustees")
+    index = models.PositiveSmallIntegerField(help_text="1 to n, fixed for the ceremony.")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                             on_delete=models.PROTECT, related_name="trusteeships")
+    name = models.CharField(max_length=200)
+    email = models.EmailField(blank=True)
+    is_platform = models.BooleanField(default=False)
+    is_officer = models.BooleanField(default=False,
+                                     help_text="An officer when named (at least one is not).")
+    public_file = models.JSONField(null=True, blank=True)
+    shares_file = models.JSONField(null=True, blank=True)
+    finish_file = models.JSONField(null=True, blank=True)
+    public_share = models.CharField(max_length=64, blank=True)
+    complaint = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["ceremony", "index"]
+        constraints = [models.UniqueConstraint(fields=["ceremony", "index"],
+                                               name="one_trustee_per_index")]
+
+    def __str__(self) -> str:
+        return f"trustee {self.index} ({self.name})"
+
+
+class Paper(models.Model):
+    """One elector's encrypted answers, cast together: the tracker is the hash of its
+    ciphertexts. It names the elector; what they chose exists only encrypted under the
+    ballot key, in their participations."""
+
+    ballot = models.ForeignKey(Ballot, on_delete=models.PROTECT, related_name="papers")
+    elector = models.ForeignKey(Elector, on_delete=models.PROTECT, related_name="papers")
+    tracker = models.CharField(max_length=64, unique=True)
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+
+    def __str__(self) -> str:
+        return f"paper {self.tracker[:8]}"
+
+
+class RecordedVote(models.Model):
+    """A vote on a question the rules call for as a recorded (named) vote: kept apart from
+    the secret papers, in the clear, with the elector's name."""
+
+    question = models.ForeignKey(Question, on_delete=models.PROTECT,
+                                 related_name="recorded_votes")
+    elector = models.ForeignKey(Elector, on_delete=models.PROTECT, related_name="+")
+    choice = models.CharField(max_length=10, blank=True)
+    ranking = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["question", "elector"],
+                                               name="one_recorded_vote_per_elector")]
+
+    def __str__(self) -> str:
+        return f"recorded vote of elector {self.elector_id} on question {self.question_id}"
 
 
 class ProxyHolder(models.TextChoices):

@@ -29,7 +29,12 @@ MAX_ENTRIES = 1000  # far more options than any paper has; bounds what a hostile
 
 
 class AnswerError(ValueError):
-    """An answer that does not fit its question, or an encrypted answer that is malformed."""
+    """An answer that does not fit its question, or a question that is not well formed."""
+
+
+class MalformedAnswer(AnswerError, ProofError):
+    """An encrypted answer received from outside that is not shaped like one: both an answer
+    that does not fit and a proof that cannot verify, so either can be caught."""
 
 
 @dataclass(frozen=True)
@@ -41,34 +46,34 @@ class QuestionSpec:
 
     def __post_init__(self):
         if not isinstance(self.qid, str) or not self.qid:
-            raise ValueError("a question needs a non-empty id")
+            raise AnswerError("a question needs a non-empty id")
         if self.kind not in KINDS:
-            raise ValueError(f"question {self.qid}: the kind must be one of {', '.join(KINDS)}, "
-                             f"not {self.kind!r}")
+            raise AnswerError(f"question {self.qid}: the kind must be one of "
+                              f"{', '.join(KINDS)}, not {self.kind!r}")
         for name in ("options", "seats"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"question {self.qid}: {name} must be a positive integer")
+                raise AnswerError(f"question {self.qid}: {name} must be a positive integer")
         if self.options > MAX_ENTRIES:
-            raise ValueError(f"question {self.qid}: at most {MAX_ENTRIES} options")
-        if self.kind == "block" and self.seats > self.options:
-            raise ValueError(f"question {self.qid}: {self.seats} seats but only "
-                             f"{self.options} options")
+            raise AnswerError(f"question {self.qid}: at most {MAX_ENTRIES} options")
+
+    @property
+    def entry_limit(self) -> int:
+        """The largest value one entry may hold."""
+        return self.options if self.kind == "stv" else 1
+
+    @property
+    def sum_limit(self) -> int | None:
+        """The largest value the entries' sum may hold (None: the sum is not proved). A block
+        vote with more seats than candidates can choose them all."""
+        if self.kind == "stv":
+            return None
+        return min(self.seats, self.options) if self.kind == "block" else 1
 
 
 def width(spec: QuestionSpec) -> int:
     """The number of encrypted entries of an answer to the question."""
     return 2 if spec.kind == "resolution" else spec.options
-
-
-def entry_limit(spec: QuestionSpec) -> int:
-    """The largest value one entry may hold."""
-    return spec.options if spec.kind == "stv" else 1
-
-
-def sum_limit(spec: QuestionSpec) -> int | None:
-    """The largest value the entries' sum may hold (None: the sum is not proved)."""
-    return {"resolution": 1, "fptp": 1, "block": spec.seats, "stv": None}[spec.kind]
 
 
 def _choices(spec: QuestionSpec, answer, most: int) -> list[int]:
@@ -98,7 +103,7 @@ def encode(spec: QuestionSpec, answer) -> list[int]:
     if spec.kind == "stv":
         ranking = _choices(spec, answer, spec.options)
         return [c + 1 for c in ranking] + [0] * (spec.options - len(ranking))
-    chosen = set(_choices(spec, answer, sum_limit(spec)))
+    chosen = set(_choices(spec, answer, spec.sum_limit))
     return [1 if option in chosen else 0 for option in range(spec.options)]
 
 
@@ -108,7 +113,7 @@ def decode(spec: QuestionSpec, values) -> str | list[int]:
     values = list(values)
     if len(values) != width(spec):
         raise AnswerError(f"question {spec.qid}: {len(values)} entries, not {width(spec)}")
-    top = entry_limit(spec)
+    top = spec.entry_limit
     for position, value in enumerate(values, 1):
         if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= top:
             raise AnswerError(f"question {spec.qid}: entry {position} is {value!r}, not an "
@@ -121,9 +126,9 @@ def decode(spec: QuestionSpec, values) -> str | list[int]:
         if len(set(ranking)) != len(ranking):
             raise AnswerError(f"question {spec.qid}: a candidate is ranked more than once")
         return ranking
-    if sum(values) > sum_limit(spec):
+    if sum(values) > spec.sum_limit:
         raise AnswerError(f"question {spec.qid}: {sum(values)} choices, at most "
-                          f"{sum_limit(spec)} allowed")
+                          f"{spec.sum_limit} allowed")
     if spec.kind == "resolution":
         return {(1, 0): "for", (0, 1): "against", (0, 0): "withheld"}[tuple(values)]
     return [option for option, value in enumerate(values) if value]
@@ -142,76 +147,86 @@ class EncryptedAnswer:
 
     @classmethod
     def from_json(cls, value, spec: QuestionSpec | None = None) -> EncryptedAnswer:
-        """An encrypted answer received from outside. With `spec`, its shape must also be the
-        question's: as many entries, proofs of the right lengths, a sum proof where one is due.
-        The proofs themselves are checked by verify_answer."""
+        """An encrypted answer received from outside (MalformedAnswer if it is not one). With
+        `spec`, its shape must also be the question's: as many entries, proofs of the right
+        lengths, a sum proof where one is due. verify_answer checks the proofs themselves."""
+        where = f"question {spec.qid}: " if spec is not None else ""
         keys = ("ciphertexts", "entry_proofs", "sum_proof")
         if not isinstance(value, dict) or set(value) != set(keys):
-            raise AnswerError(f"an encrypted answer must have exactly: {', '.join(keys)}")
+            raise MalformedAnswer(f"{where}an encrypted answer holds exactly ciphertexts, "
+                                  "entry_proofs and sum_proof, nothing else")
         raw_ciphertexts, raw_proofs, raw_sum = (value[key] for key in keys)
         if not isinstance(raw_ciphertexts, list) or not 0 < len(raw_ciphertexts) <= MAX_ENTRIES:
-            raise AnswerError(f"an encrypted answer's ciphertexts must be a list of 1 to "
-                              f"{MAX_ENTRIES}")
-        if not isinstance(raw_proofs, list) or len(raw_proofs) != len(raw_ciphertexts):
-            raise AnswerError("an encrypted answer needs one entry proof per ciphertext")
+            raise MalformedAnswer(f"{where}the ciphertexts must be a list of 1 to "
+                                  f"{MAX_ENTRIES}")
         if spec is not None and len(raw_ciphertexts) != width(spec):
-            raise AnswerError(f"question {spec.qid}: {len(raw_ciphertexts)} ciphertexts, "
-                              f"not {width(spec)}")
-        entry_top = entry_limit(spec) if spec is not None else None
+            raise MalformedAnswer(f"{where}an answer has {width(spec)} ciphertexts, not "
+                                  f"{len(raw_ciphertexts)}")
+        if not isinstance(raw_proofs, list) or len(raw_proofs) != len(raw_ciphertexts):
+            raise MalformedAnswer(f"{where}an encrypted answer needs one entry proof per "
+                                  "ciphertext")
+        entry_top = spec.entry_limit if spec is not None else None
         ciphertexts, proofs = [], []
         for position, (raw_ciphertext, raw_proof) in enumerate(
                 zip(raw_ciphertexts, raw_proofs, strict=True), 1):
             try:
                 ciphertexts.append(Ciphertext.from_json(raw_ciphertext))
             except group.GroupError as error:
-                raise AnswerError(f"entry {position}'s ciphertext: {error}") from None
-            if entry_top is None and isinstance(raw_proof, list) and len(raw_proof) > \
-                    MAX_ENTRIES + 1:
-                raise AnswerError(f"entry {position}'s range proof is too long")
+                raise MalformedAnswer(f"{where}entry {position}'s ciphertext is malformed: "
+                                      f"{error}") from None
+            if entry_top is None and isinstance(raw_proof, list) and \
+                    len(raw_proof) > MAX_ENTRIES + 1:
+                raise MalformedAnswer(f"entry {position}'s range proof is too long")
             try:
                 proofs.append(RangeProof.from_json(raw_proof, entry_top))
             except ProofError as error:
-                raise AnswerError(f"entry {position}'s range proof: {error}") from None
+                raise MalformedAnswer(f"{where}entry {position}'s range proof: {error}") \
+                    from None
         sum_proof = None
-        due = sum_limit(spec) if spec is not None else None
+        due = spec.sum_limit if spec is not None else None
         if spec is not None and (raw_sum is None) != (due is None):
-            raise AnswerError(f"question {spec.qid}: "
-                              + ("a sum proof is missing" if raw_sum is None
-                                 else "an STV answer has no sum proof"))
+            raise MalformedAnswer(where + ("a sum proof is missing" if raw_sum is None
+                                           else "an STV answer has no sum proof"))
         if raw_sum is not None:
             if due is None and isinstance(raw_sum, list) and len(raw_sum) > MAX_ENTRIES + 1:
-                raise AnswerError("the sum proof is too long")
+                raise MalformedAnswer("the sum proof is too long")
             try:
                 sum_proof = RangeProof.from_json(raw_sum, due)
             except ProofError as error:
-                raise AnswerError(f"the sum proof: {error}") from None
+                raise MalformedAnswer(f"{where}the sum proof: {error}") from None
         return cls(ciphertexts, proofs, sum_proof)
 
+    def encoded(self) -> list:
+        """The ciphertexts as the tracker hashes them."""
+        return [[c.alpha, c.beta] for c in self.ciphertexts]
 
-def _entry_context(context, spec: QuestionSpec, position: int):
+
+def entry_context(context, spec: QuestionSpec, position: int):
+    """What the range proof of entry `position` (from 1) hashes besides its statement: the
+    caller's context, the question and the position, so no proof serves another entry."""
     return [context, spec.qid, "entry", position]
 
 
-def _sum_context(context, spec: QuestionSpec):
+def sum_context(context, spec: QuestionSpec):
     return [context, spec.qid, "sum"]
 
 
 def encrypt_answer(key: Point, spec: QuestionSpec, answer, context) -> EncryptedAnswer:
     """The answer encrypted under the election key, every entry and the sum proved in range."""
     values = encode(spec, answer)
-    top = entry_limit(spec)
+    top = spec.entry_limit
     ciphertexts, proofs, nonces = [], [], []
     for position, value in enumerate(values, 1):
         ciphertext, nonce = elgamal.encrypt(key, value)
         ciphertexts.append(ciphertext)
         nonces.append(nonce)
         proofs.append(range_prove(key, ciphertext, value, nonce, top,
-                                  _entry_context(context, spec, position)))
+                                  entry_context(context, spec, position)))
     sum_proof = None
-    if sum_limit(spec) is not None:
+    if spec.sum_limit is not None:
         sum_proof = range_prove(key, elgamal.ciphertext_sum(ciphertexts), sum(values),
-                                sum(nonces) % group.Q, sum_limit(spec),
-                                _sum_context(context, spec))
+                                sum(nonces) % group.Q, spec.sum_limit,
+                                sum_context(context, spec))
     return EncryptedAnswer(ciphertexts, proofs, sum_proof)
 
 
@@ -221,13 +236,13 @@ def verify_answer(key: Point, spec: QuestionSpec, encrypted: EncryptedAnswer, co
     if len(encrypted.ciphertexts) != expected or len(encrypted.entry_proofs) != expected:
         raise ProofError(f"question {spec.qid}: {len(encrypted.ciphertexts)} ciphertexts and "
                          f"{len(encrypted.entry_proofs)} proofs, not {expected} of each")
-    top = entry_limit(spec)
+    top = spec.entry_limit
     for position, (ciphertext, proof) in enumerate(
             zip(encrypted.ciphertexts, encrypted.entry_proofs, strict=True), 1):
-        if not range_verify(key, ciphertext, proof, top, _entry_context(context, spec, position)):
+        if not range_verify(key, ciphertext, proof, top, entry_context(context, spec, position)):
             raise ProofError(f"question {spec.qid}: the proof of entry {position} of {expected} "
                              f"(a value in [0, {top}]) does not verify")
-    due = sum_limit(spec)
+    due = spec.sum_limit
     if due is None:
         if encrypted.sum_proof is not None:
             raise ProofError(f"question {spec.qid}: an STV answer has no sum proof")
@@ -235,16 +250,15 @@ def verify_answer(key: Point, spec: QuestionSpec, encrypted: EncryptedAnswer, co
     if encrypted.sum_proof is None:
         raise ProofError(f"question {spec.qid}: the proof of the sum is missing")
     if not range_verify(key, elgamal.ciphertext_sum(encrypted.ciphertexts), encrypted.sum_proof,
-                        due, _sum_context(context, spec)):
-        raise ProofError(f"question {spec.qid}: the proof of the sum (at most {due} "
-                         f"choice(s)) does not verify")
+                        due, sum_context(context, spec)):
+        raise ProofError(f"question {spec.qid}: the proof of the sum (that the choices add "
+                         f"up to at most {due}) does not verify")
 
 
 def tracker(context, answers: dict[str, EncryptedAnswer]) -> str:
     """The paper's tracker: SHA-256 over every ciphertext, question by question in id order."""
     return digest("tracker", context,
-                  [[qid, [[c.alpha, c.beta] for c in answers[qid].ciphertexts]]
-                   for qid in sorted(answers)]).hex()
+                  [[qid, answers[qid].encoded()] for qid in sorted(answers)]).hex()
 
 
 def tracker_display(value: str) -> str:

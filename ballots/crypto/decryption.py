@@ -30,7 +30,9 @@ class PartialDecryption:
                 "proofs": [proof.to_json() for proof in self.proofs]}
 
     @classmethod
-    def from_json(cls, value) -> PartialDecryption:
+    def from_json(cls, value, *, count: int | None = None) -> PartialDecryption:
+        """A partial decryption received from outside; with `count`, it must cover that many
+        ciphertexts."""
         if not isinstance(value, dict) or set(value) != {"index", "points", "proofs"}:
             raise ProofError("a partial decryption must have exactly: index, points, proofs")
         index = value["index"]
@@ -42,6 +44,9 @@ class PartialDecryption:
         if len(points) != len(proofs):
             raise ProofError(f"trustee {index} gives {len(points)} points but "
                              f"{len(proofs)} proofs")
+        if count is not None and len(points) != count:
+            raise ProofError(f"trustee {index}'s partial decryption covers {len(points)} "
+                             f"items, not {count}")
         decoded = []
         for number, point in enumerate(points, 1):
             try:
@@ -136,7 +141,13 @@ def combine(ciphertexts, partials: dict[int, PartialDecryption]) -> list[Point]:
 
 
 def decrypt_values(ciphertexts: list[Ciphertext], partials: dict[int, PartialDecryption],
-                   bound: int) -> list[int]:
+                   bound: int | list[int]) -> list[int]:
     """The integers in [0, bound] that the ciphertexts encrypt (DiscreteLogError if one is not:
-    a wrong quorum or an unchecked partial decryption shows up here)."""
-    return [discrete_log(point, bound) for point in combine(ciphertexts, partials)]
+    a wrong quorum or an unchecked partial decryption shows up here). `bound` is one for all
+    or a list with one per ciphertext."""
+    ciphertexts = list(ciphertexts)
+    bounds = bound if isinstance(bound, list) else [bound] * len(ciphertexts)
+    if len(bounds) != len(ciphertexts):
+        raise ValueError(f"{len(ciphertexts)} ciphertexts but {len(bounds)} bounds")
+    return [discrete_log(point, top)
+            for point, top in zip(combine(ciphertexts, partials), bounds, strict=True)]

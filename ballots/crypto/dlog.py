@@ -41,7 +41,8 @@ def _table(size: int) -> tuple[dict[bytes, int], Point]:
 def discrete_log(point: Point, bound: int) -> int:
     """The m in [0, bound] with g^m = point; DiscreteLogError if there is none."""
     if isinstance(bound, bool) or not isinstance(bound, int) or bound < 0:
-        raise ValueError("the bound of a discrete logarithm must be a non-negative integer")
+        raise DiscreteLogError("the bound of a discrete logarithm must be a non-negative "
+                               "integer")
     size = 1 << max(4, math.isqrt(bound).bit_length())  # a power of two, size² > bound
     steps, giant = _table(size)
     size = len(steps)

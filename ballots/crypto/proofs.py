@@ -72,17 +72,19 @@ def equality_verify(public: Point, base: Point, result: Point, proof: Proof, con
 # context. The verifier recomputes each commitment from its pair:
 #     a_j = g^v_j · α^c_j,   b_j = K^v_j · (β / g^j)^c_j.
 
-@dataclass(frozen=True)
-class RangeProof:
-    """One compact proof per value 0..limit."""
-    proofs: list[Proof]
+class RangeProof(list):
+    """One compact proof per value 0..limit, in order: a list of Proof."""
+
+    @property
+    def proofs(self) -> list[Proof]:
+        return list(self)
 
     @property
     def limit(self) -> int:
-        return len(self.proofs) - 1
+        return len(self) - 1
 
     def to_json(self) -> list[list[str]]:
-        return [proof.to_json() for proof in self.proofs]
+        return [proof.to_json() for proof in self]
 
     @classmethod
     def from_json(cls, value, limit: int | None = None) -> RangeProof:
@@ -116,7 +118,7 @@ def range_prove(key: Point, ciphertext, message: int, nonce: int, limit: int,
     by K per branch and no multiplication by α or β, and it is distributed exactly as the
     usual simulation is."""
     if not 0 <= message <= limit:
-        raise ValueError(f"cannot prove that {message} lies in [0, {limit}]")
+        raise ProofError(f"cannot prove that {message} lies in [0, {limit}]")
     q = group.Q
     nonces, fakes, commitments = [], [], []
     for j in range(limit + 1):
@@ -136,13 +138,13 @@ def range_prove(key: Point, ciphertext, message: int, nonce: int, limit: int,
 
 def range_verify(key: Point, ciphertext, proof: RangeProof, limit: int, context) -> bool:
     """Whether `proof` shows that `ciphertext` under `key` holds an integer in [0, limit]."""
-    if key.is_identity or len(proof.proofs) != limit + 1:
+    if key.is_identity or len(proof) != limit + 1:
         return False
     commitments = []
-    for j, part in enumerate(proof.proofs):
+    for j, part in enumerate(proof):
         c, v = part.challenge, part.response
         commitments.append(group.base_mul(v) + ciphertext.alpha * c)
         # (β / g^j)^c = β^c · g^(-j·c): one base multiplication instead of a subtraction
         commitments.append(key * v + ciphertext.beta * c + group.base_mul(-j * c))
     total = _range_challenge(key, ciphertext, limit, commitments, context)
-    return sum(part.challenge for part in proof.proofs) % group.Q == total
+    return sum(part.challenge for part in proof) % group.Q == total

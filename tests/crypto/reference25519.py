@@ -104,3 +104,7 @@ def clamped_scalar(secret: bytes) -> int:
     h = hashlib.sha512(secret).digest()
     a = int.from_bytes(h[:32], "little")
     return (a & ((1 << 254) - 8)) | (1 << 254)
+
+
+# The RFC's own names, as the other tests use them
+P, D, BASE = p, d, B

@@ -11,6 +11,8 @@ from ballots.crypto.answers import (
     decode,
     encode,
     encrypt_answer,
+    entry_context,
+    sum_context,
     tracker,
     tracker_display,
     tracker_normal,
@@ -95,10 +97,19 @@ def test_decode_refuses_values_that_encode_no_answer(spec, values, message):
 
 def test_question_specs_are_checked():
     for args, message in [(("", "fptp", 2), "id"), (("q", "approval", 2), "kind"),
-                          (("q", "fptp", 0), "options"), (("q", "block", 2, 3), "3 seats"),
-                          (("q", "stv", 3, 0), "seats"), (("q", "fptp", True), "options")]:
-        with pytest.raises(ValueError, match=message):
+                          (("q", "fptp", 0), "options"), (("q", "stv", 3, 0), "seats"),
+                          (("q", "fptp", True), "options"), (("q", "fptp", 1001), "at most")]:
+        with pytest.raises(AnswerError, match=message):
             QuestionSpec(*args)
+
+
+def test_a_block_vote_with_more_seats_than_candidates_can_choose_them_all():
+    spec = QuestionSpec("q", "block", 2, seats=3)
+    assert spec.sum_limit == 2 and spec.entry_limit == 1
+    assert encode(spec, [1, 0]) == [1, 1]
+    encrypted = encrypt_answer(KEY, spec, [0, 1], "e")
+    verify_answer(KEY, spec, encrypted, "e")
+    assert encrypted.sum_proof.limit == 2
 
 
 # Encryption and proofs
@@ -170,10 +181,10 @@ def hand_made(spec: QuestionSpec, values: list[int], entry_limit, sum_limit: int
         ciphertexts.append(ciphertext)
         nonces.append(nonce)
         proofs.append(range_prove(KEY, ciphertext, value, nonce, limit,
-                                  [context, spec.qid, "entry", position]))
+                                  entry_context(context, spec, position)))
     total = elgamal.ciphertext_sum(ciphertexts)
     sum_proof = range_prove(KEY, total, sum(values), sum(nonces) % group.Q, sum_limit,
-                            [context, spec.qid, "sum"])
+                            sum_context(context, spec))
     return EncryptedAnswer(ciphertexts, proofs, sum_proof)
 
 
@@ -194,13 +205,12 @@ def test_out_of_range_answers_are_refused():
     encrypted = [elgamal.encrypt(KEY, m) for m in entries]
     ciphertexts = [c for c, _ in encrypted]
     total = elgamal.ciphertext_sum(ciphertexts)
-    sum_context = ["e", FPTP.qid, "sum"]
     sum_proof = range_prove(KEY, total, 1, sum(r for _, r in encrypted) % group.Q, 1,
-                            sum_context)
-    assert range_verify(KEY, total, sum_proof, 1, sum_context)
+                            sum_context("e", FPTP))
+    assert range_verify(KEY, total, sum_proof, 1, sum_context("e", FPTP))
     # no range proof exists for -1: the cheat proves 0 with the nonce used
     proofs = [range_prove(KEY, c, 0 if m == group.Q - 1 else m, r, 1,
-                          ["e", FPTP.qid, "entry", i])
+                          entry_context("e", FPTP, i))
               for i, ((c, r), m) in enumerate(zip(encrypted, entries, strict=True), 1)]
     with pytest.raises(ProofError, match="entry 1 of 4"):
         verify_answer(KEY, FPTP, EncryptedAnswer(ciphertexts, proofs, sum_proof), "e")
@@ -234,16 +244,16 @@ def test_from_json_names_what_is_wrong():
         return value
 
     cases = [
-        ("not a dict", "exactly: ciphertexts, entry_proofs, sum_proof"),
+        ("not a dict", "exactly ciphertexts, entry_proofs and sum_proof, nothing else"),
         ({**good, "extra": 1}, "exactly"),
         (broken(lambda v: v.pop("sum_proof")), "exactly"),
-        (broken(lambda v: v.update(ciphertexts=[])), "ciphertexts must be a list"),
-        (broken(lambda v: v.update(ciphertexts="x")), "ciphertexts must be a list"),
+        (broken(lambda v: v.update(ciphertexts=[])), "the ciphertexts must be a list"),
+        (broken(lambda v: v.update(ciphertexts="x")), "the ciphertexts must be a list"),
         (broken(lambda v: v["entry_proofs"].pop()), "one entry proof per ciphertext"),
         (broken(lambda v: v["ciphertexts"].__setitem__(2, ["00" * 32])),
-         "entry 3's ciphertext: a ciphertext must be a pair"),
+         "entry 3's ciphertext is malformed: a ciphertext must be a pair"),
         (broken(lambda v: v["ciphertexts"][1].__setitem__(0, "ff" * 32)),
-         "entry 2's ciphertext: not an element"),
+         "entry 2's ciphertext is malformed: not an element"),
         (broken(lambda v: v["entry_proofs"].__setitem__(0, [])),
          "entry 1's range proof: a range proof must be a non-empty list"),
         (broken(lambda v: v["entry_proofs"][3][1].__setitem__(1, "xy")),
@@ -253,8 +263,10 @@ def test_from_json_names_what_is_wrong():
     for value, message in cases:
         with pytest.raises(AnswerError, match=message):
             EncryptedAnswer.from_json(value)
+        with pytest.raises(ProofError, match=message):  # caught either way
+            EncryptedAnswer.from_json(value)
     spec_cases = [
-        (good, BLOCK, "q-block: 4 ciphertexts, not 5"),
+        (good, BLOCK, "q-block: an answer has 5 ciphertexts, not 4"),
         (good, QuestionSpec("q", "stv", 4), r"entry 1's range proof: .*up to 4 must have 5"),
         (broken(lambda v: v.update(sum_proof=None)), FPTP, "a sum proof is missing"),
     ]
