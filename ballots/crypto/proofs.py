@@ -66,54 +66,85 @@ def equality_verify(public: Point, base: Point, result: Point, proof: Proof, con
     return proof.challenge == challenge("chaum-pedersen", context, public, base, result, a, b)
 
 
-class RangeProof(list):
-    """A disjunctive Chaum–Pedersen proof that a ciphertext encrypts one of 0..limit: one
-    compact proof per value, all but the true one simulated (ElectionGuard 2.0, 3.3.5)."""
+# Range proofs: a disjunctive Chaum–Pedersen proof that (α, β) = (g^ξ, g^m · K^ξ) with m one of
+# 0..limit, in ElectionGuard 2.0's compact shape: one (challenge, response) per possible value,
+# the challenges summing to a single hash of the key, the ciphertext, every commitment and the
+# context. The verifier recomputes each commitment from its pair:
+#     a_j = g^v_j · α^c_j,   b_j = K^v_j · (β / g^j)^c_j.
 
-    def to_json(self) -> list:
+class RangeProof(list):
+    """One compact proof per value 0..limit, in order: a list of Proof."""
+
+    @property
+    def proofs(self) -> list[Proof]:
+        return list(self)
+
+    @property
+    def limit(self) -> int:
+        return len(self) - 1
+
+    def to_json(self) -> list[list[str]]:
         return [proof.to_json() for proof in self]
 
     @classmethod
-    def from_json(cls, value, *, limit: int) -> RangeProof:
-        if not isinstance(value, list) or len(value) != limit + 1:
-            raise ProofError(f"a range proof for 0 to {limit} must hold {limit + 1} proofs")
-        return cls(Proof.from_json(item) for item in value)
+    def from_json(cls, value, limit: int | None = None) -> RangeProof:
+        """A range proof received from outside; with `limit`, it must have limit + 1 parts."""
+        if not isinstance(value, list | tuple) or not value:
+            raise ProofError("a range proof must be a non-empty list of proofs")
+        if limit is not None and len(value) != limit + 1:
+            raise ProofError(f"a range proof up to {limit} must have {limit + 1} parts, "
+                             f"not {len(value)}")
+        proofs = []
+        for position, part in enumerate(value):
+            try:
+                proofs.append(Proof.from_json(part))
+            except ProofError as error:
+                raise ProofError(f"part {position} of a range proof: {error}") from None
+        return cls(proofs)
 
 
-def _range_commitments(key: Point, alpha: Point, beta: Point, value: int, proof: Proof):
-    """The commitments (a_j, b_j) a compact proof for value j stands for:
-    a_j = g^v · α^c, b_j = K^v · (β / g^j)^c."""
-    a = group.base_mul(proof.response) + alpha * proof.challenge
-    b = key * proof.response + (beta - group.base_mul(value)) * proof.challenge
-    return a, b
+def _range_challenge(key: Point, ciphertext, limit: int, commitments, context) -> int:
+    return challenge("range", context, key, ciphertext.alpha, ciphertext.beta, limit,
+                     commitments)
 
 
 def range_prove(key: Point, ciphertext, message: int, nonce: int, limit: int,
                 context) -> RangeProof:
+    """Prove that `ciphertext` = encrypt(key, message, nonce) holds an integer in [0, limit].
+
+    The prover knows the nonce ξ, so each simulated branch j is built directly from it rather
+    than from the verifier's equations: with random u_j and c_j, a_j = g^u_j and
+    b_j = K^u_j · g^((m - j)·c_j), answered by v_j = u_j - c_j·ξ. That is one multiplication
+    by K per branch and no multiplication by α or β, and it is distributed exactly as the
+    usual simulation is."""
     if not 0 <= message <= limit:
-        raise ProofError(f"the value {message} is not between 0 and {limit}")
-    alpha, beta = ciphertext.alpha, ciphertext.beta
-    commitments, proofs = [], [None] * (limit + 1)
-    for value in range(limit + 1):
-        if value == message:
-            u = group.random_scalar()
-            commitments.append((group.base_mul(u), key * u))
+        raise ProofError(f"cannot prove that {message} lies in [0, {limit}]")
+    q = group.Q
+    nonces, fakes, commitments = [], [], []
+    for j in range(limit + 1):
+        u = group.random_scalar()
+        nonces.append(u)
+        if j == message:
+            fakes.append(0)
+            commitments += [group.base_mul(u), key * u]
         else:
-            simulated = Proof(group.random_scalar(), group.random_scalar())
-            proofs[value] = simulated
-            commitments.append(_range_commitments(key, alpha, beta, value, simulated))
-    c = challenge("range", context, key, alpha, beta, limit,
-                  [list(pair) for pair in commitments])
-    real = (c - sum(p.challenge for p in proofs if p is not None)) % group.Q
-    proofs[message] = Proof(real, (u - real * nonce) % group.Q)
-    return RangeProof(proofs)
+            c = group.random_scalar()
+            fakes.append(c)
+            commitments += [group.base_mul(u), key * u + group.base_mul((message - j) * c)]
+    total = _range_challenge(key, ciphertext, limit, commitments, context)
+    fakes[message] = (total - sum(fakes)) % q
+    return RangeProof([Proof(c, (u - c * nonce) % q) for c, u in zip(fakes, nonces, strict=True)])
 
 
 def range_verify(key: Point, ciphertext, proof: RangeProof, limit: int, context) -> bool:
-    if len(proof) != limit + 1:
+    """Whether `proof` shows that `ciphertext` under `key` holds an integer in [0, limit]."""
+    if key.is_identity or len(proof) != limit + 1:
         return False
-    alpha, beta = ciphertext.alpha, ciphertext.beta
-    commitments = [list(_range_commitments(key, alpha, beta, value, part))
-                   for value, part in enumerate(proof)]
-    c = challenge("range", context, key, alpha, beta, limit, commitments)
-    return c == sum(part.challenge for part in proof) % group.Q
+    commitments = []
+    for j, part in enumerate(proof):
+        c, v = part.challenge, part.response
+        commitments.append(group.base_mul(v) + ciphertext.alpha * c)
+        # (β / g^j)^c = β^c · g^(-j·c): one base multiplication instead of a subtraction
+        commitments.append(key * v + ciphertext.beta * c + group.base_mul(-j * c))
+    total = _range_challenge(key, ciphertext, limit, commitments, context)
+    return sum(part.challenge for part in proof) % group.Q == total

@@ -104,11 +104,12 @@ def test_an_answer_that_breaks_its_question_is_refused_or_caught():
     spec = SPECS[1]
     pieces = [elgamal.encrypt(KEY, v) for v in (1, 1, 0, 0)]
     ciphertexts = [c for c, _ in pieces]
-    entry_proofs = [proofs.range_prove(KEY, c, v, r, 1, (("b", "2"), "entry", i))
-                    for i, ((c, r), v) in enumerate(zip(pieces, (1, 1, 0, 0), strict=True))]
+    entry_proofs = [proofs.range_prove(KEY, c, v, r, 1,
+                                       answers.entry_context(("b", "2"), spec, i))
+                    for i, ((c, r), v) in enumerate(zip(pieces, (1, 1, 0, 0), strict=True), 1)]
     total = elgamal.ciphertext_sum(ciphertexts)
     cheat = proofs.range_prove(KEY, total, 1, sum(r for _, r in pieces) % group.Q, 1,
-                               (("b", "2"), "sum"))
+                               answers.sum_context(("b", "2"), spec))
     with pytest.raises(proofs.ProofError, match="add up"):
         answers.verify_answer(KEY, spec, answers.EncryptedAnswer(ciphertexts, entry_proofs,
                                                                  cheat), ("b", "2"))
