@@ -189,6 +189,8 @@ def recount_files(ballot: Ballot, progress: Callable[[int], None] = lambda done:
         progress(len(described))
         if result is not None:
             stored[str(question.position)] = {"outcome": result.outcome, "data": result.data}
+    if ballot.count_record and ballot.count_record.get("values") is not None:
+        files.update(sealed_files(ballot))
     files["ballot.json"] = json.dumps({
         "ballot": {"id": ballot.pk, "title": ballot.title,
                    "electorate_fingerprint": ballot.electorate_fingerprint,
@@ -196,6 +198,39 @@ def recount_files(ballot: Ballot, progress: Callable[[int], None] = lambda done:
         "questions": described}, indent=1).encode()
     files["results.json"] = json.dumps(stored, indent=1, sort_keys=True).encode()
     return files
+
+
+def sealed_files(ballot: Ballot) -> dict[str, bytes]:
+    """The sealed ballot box for anyone to check (`ballots.counting.sealed_check`): the
+    manifest, the box (no names), the record of the count with every trustee's accepted
+    partial decryptions, and the ceremony's public files where the trustees made the key."""
+    from .counting import sealed_check
+    from .models import KeyCeremony, TrusteeCount, TrusteeCountKind
+    from .services.counting import box_lines
+
+    record = dict(ballot.count_record)
+    accepted = TrusteeCount.objects.filter(ballot=ballot, accepted=True).select_related(
+        "trustee")
+    partials: dict = {"totals": {}, "rows": {}}
+    for upload in accepted:
+        if upload.kind == TrusteeCountKind.TOTALS:
+            partials["totals"][str(upload.trustee.index)] = upload.payload
+        elif upload.kind == TrusteeCountKind.ROWS:
+            partials["rows"].setdefault(upload.qid, {})[str(upload.trustee.index)] = \
+                upload.payload
+    manifest = record.pop("manifest")
+    record["partials"] = partials
+    out = {sealed_check.MANIFEST: json.dumps(manifest, indent=1).encode(),
+           sealed_check.BOX: "".join(json.dumps(line) + "\n"
+                                     for line in box_lines(ballot)).encode(),
+           sealed_check.RECORD: json.dumps(record).encode()}
+    ceremony = KeyCeremony.objects.filter(ballot=ballot).first()
+    trustees = list(ceremony.trustees.order_by("index")) if ceremony else []
+    if trustees and all(t.public_file and t.finish_file for t in trustees):
+        out[sealed_check.CEREMONY] = json.dumps({
+            "publics": [t.public_file for t in trustees],
+            "finishes": [t.finish_file for t in trustees]}).encode()
+    return out
 
 
 BUNDLE_STEPS_BEYOND_QUESTIONS = 3  # the report, the roll, the manifest and its signature

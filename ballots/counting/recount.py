@@ -34,8 +34,10 @@ from pydantic import (
     ValidationError,
 )
 
+from . import from_totals
 from .blt import BltError, parse_blt
 from .plurality import count_plurality
+from .sealed_check import SealedCheckError, check_sealed, is_sealed, tally_matches
 from .stv import RULES, StvError, count_stv
 from .tally import TallyError, tally_from_json
 from .tally_input import describe, load_json
@@ -127,16 +129,19 @@ class BundleCheck:
     key_fingerprint: str
     problems: list[str]
     questions: list[QuestionCheck]
+    sealed_checks: list[str] = field(default_factory=list)
+    sealed_failure: str | None = None  # the first check of the sealed ballot box that fails
 
     @property
     def agrees(self) -> bool:
         return self.files_intact and self.signature_valid is not False and \
-            all(q.agrees for q in self.questions)
+            self.sealed_failure is None and all(q.agrees for q in self.questions)
 
     def to_json(self) -> dict:
         return {"agrees": self.agrees, "files_intact": self.files_intact,
                 "signature_valid": self.signature_valid,
                 "key_fingerprint": self.key_fingerprint, "problems": self.problems,
+                "sealed_checks": self.sealed_checks, "sealed_failure": self.sealed_failure,
                 "questions": [{"position": q.position, "title": q.title, "kind": q.kind,
                                "agrees": q.agrees, "differences": q.differences,
                                "recount": q.recount} for q in self.questions]}
@@ -261,14 +266,28 @@ def recount_bundle(path: str | Path) -> BundleCheck:
     intact, signature, fingerprint, problems = check_manifest(files)
     ballot = _document(files, "ballot.json", BundleBallot)
     stored = _document(files, "results.json", dict[Name, StoredResult])
+    record, sealed_checks, sealed_failure = None, [], None
+    if is_sealed(files):
+        try:
+            record, sealed_checks = check_sealed(files)
+        except SealedCheckError as exc:
+            sealed_failure = str(exc)
     checks = []
     for question in ballot.questions:
         recount = recount_question(question, files)
+        qid = str(question.position)
+        sealed_question = record is not None and qid in record.get("cells", {}) | \
+            record.get("rankings", {})
+        if sealed_question and question.kind in ("fptp", "block"):
+            recount["valid_votes"] = from_totals.valid_weight(record, qid)
         kept = stored.get(str(question.position))
         if kept is None:
             differences = ["the bundle holds no stored result for this question"]
         else:
             differences = _differences(question.kind, kept.data, recount)
+            if sealed_question and not _from_the_box(record, qid, question, files):
+                differences.insert(0, f"{question.file} is not what the verified totals "
+                                      "of the sealed ballot box give")
             outcome = recount.get("outcome", "elected")
             if kept.outcome != outcome:
                 differences.insert(0, f"outcome: stored {kept.outcome}, recounted "
@@ -277,4 +296,21 @@ def recount_bundle(path: str | Path) -> BundleCheck:
                                     kind=question.kind, agrees=not differences,
                                     differences=differences, recount=recount))
     return BundleCheck(files_intact=intact, signature_valid=signature,
-                       key_fingerprint=fingerprint, problems=problems, questions=checks)
+                       key_fingerprint=fingerprint, problems=problems, questions=checks,
+                       sealed_checks=sealed_checks, sealed_failure=sealed_failure)
+
+
+def _from_the_box(record: dict, qid: str, question, files: dict[str, bytes]) -> bool:
+    """Whether the question's tally or BLT file is what the sealed record's verified totals
+    (or decrypted rankings) give: the file counted is then the box's."""
+    if question.kind == "resolution":
+        return tally_matches(record, qid, _document(files, question.file).get("votes", []))
+    election = parse_blt(_text(files, question.file))
+    added: dict[tuple[int, ...], int] = {}
+    for ranking, weight in election.ballots:
+        added[tuple(ranking)] = added.get(tuple(ranking), 0) + weight
+    given = sorted(added.items())
+    if question.kind == "stv":
+        return given == from_totals.stv_papers(record, qid)
+    return given == sorted(from_totals.plurality_papers(record, qid,
+                                                        len(election.candidates)))

@@ -36,6 +36,7 @@ from governance.transactions import atomic, queue_after_commit
 from meetings.rules import resolution_rules
 from meetings.selectors import settings_of
 
+from ..counting import from_totals
 from ..counting.plurality import count_plurality
 from ..counting.stv import count_stv
 from ..counting.tally import Rules, TallyError, VoteRow, count_resolution
@@ -98,79 +99,47 @@ def resolution_count_rules(ballot: Ballot, question: Question, settings, *,
     return rules
 
 
-def _values(ballot: Ballot) -> dict[tuple, int]:
-    record = ballot.count_record or {}
-    return {tuple(label): value for label, value in
-            zip(record.get("totals_labels", []), record.get("values") or [], strict=False)}
-
-
 def resolution_votes(ballot: Ballot, question: Question) -> list[dict]:
     """The question's votes as the tally file's rows: one per class (or cell), weight and
-    choice, with how many papers said it. A sealed question's rows come from its decrypted
-    totals: a cell's weight is its weighted sum over its count (an exact fraction), so the
-    tally's sums are the same as from the papers one by one. A recorded question's rows
-    are grouped from its named votes."""
-    if question.recorded:
-        rows = (RecordedVote.objects.filter(question=question)
-                .values("elector__class_slug", "elector__weight", "choice")
-                .annotate(n=Count("*")).order_by("elector__class_slug", "elector__weight",
-                                                 "choice"))
-        return [{"class": r["elector__class_slug"], "weight": str(r["elector__weight"]),
-                 "choice": r["choice"], "count": r["n"]} for r in rows]
-    values, record = _values(ballot), ballot.count_record
-    qid = str(question.position)
-    rows = []
-    for cell, sizes in sorted(record["cells"][qid].items()):
-        weighted = record["weighted"][qid]
-        counts = [values[(qid, cell, "count", e)] for e in (0, 1)]
-        weights = [values[(qid, cell, "weight", e)] for e in (0, 1)] if weighted else \
-            [n * sizes["weight_each"] for n in counts]
-        withheld = sizes["papers"] - sum(counts)
-        parts = [("for", counts[0], weights[0]), ("against", counts[1], weights[1]),
-                 ("withheld", withheld, sizes["weight"] - sum(weights))]
-        for choice, count, weight in parts:
-            if count:
-                rows.append({"class": "" if cell == sealed_record.ALL else cell,
-                             "weight": str(Fraction(weight, count)), "choice": choice,
-                             "count": count})
-    return rows
+    choice, with how many papers said it. A sealed question's come from its decrypted
+    totals (`ballots.counting.from_totals`); a recorded question's are grouped from its
+    named votes."""
+    if not question.recorded:
+        return from_totals.resolution_rows(ballot.count_record, str(question.position))
+    rows = (RecordedVote.objects.filter(question=question)
+            .values("elector__class_slug", "elector__weight", "choice")
+            .annotate(n=Count("*")).order_by("elector__class_slug", "elector__weight",
+                                             "choice"))
+    return [{"class": r["elector__class_slug"], "weight": str(r["elector__weight"]),
+             "choice": r["choice"], "count": r["n"]} for r in rows]
 
 
 def election_papers(ballot: Ballot, question: Question
                     ) -> tuple[list[str], list[tuple[tuple[int, ...], int]]]:
     """The candidates (in ballot-paper order) and the papers as (ranking by candidate
-    index, weight), identical rankings added together. STV's come from the decrypted
-    mixed rankings; first past the post and block votes' from the decrypted totals, one
-    paper per candidate holding that candidate's votes (the count adds them the same way;
-    its number of valid votes is set from the papers cast, see `_election`)."""
+    index, weight), identical rankings added together: STV's from the decrypted mixed
+    rankings, first past the post and block votes' from the decrypted totals, a recorded
+    question's from its named votes."""
     options = list(question.options.order_by("position"))
     names = [option.label for option in options]
-    papers: dict[tuple[int, ...], int] = defaultdict(int)
+    qid = str(question.position)
     if question.recorded:
         index = {option.pk: i for i, option in enumerate(options)}
+        papers: dict[tuple[int, ...], int] = defaultdict(int)
         for vote in RecordedVote.objects.filter(question=question).select_related("elector"):
-            ranking = tuple(index[pk] for pk in vote.ranking if pk in index)
-            papers[ranking] += vote.elector.weight
-    elif question.kind == QuestionKind.STV:
-        for ranking, weight in ballot.count_record["rankings"][str(question.position)]:
-            papers[tuple(ranking)] += weight
-    else:
-        values, qid = _values(ballot), str(question.position)
-        weighted = ballot.count_record["weighted"][qid]
-        each = ballot.count_record["cells"][qid][sealed_record.ALL]["weight_each"]
-        for i in range(len(options)):
-            votes = values[(qid, sealed_record.ALL, "weight", i)] if weighted else \
-                values[(qid, sealed_record.ALL, "count", i)] * each
-            if votes:
-                papers[(i,)] += votes
-    return names, sorted(papers.items())
+            papers[tuple(index[pk] for pk in vote.ranking if pk in index)] += \
+                vote.elector.weight
+        return names, sorted(papers.items())
+    if question.kind == QuestionKind.STV:
+        return names, from_totals.stv_papers(ballot.count_record, qid)
+    return names, from_totals.plurality_papers(ballot.count_record, qid, len(options))
 
 
 def _valid_weight(ballot: Ballot, question: Question) -> int:
     if question.recorded:
         return RecordedVote.objects.filter(question=question).exclude(ranking=[]).aggregate(
             total=Sum("elector__weight"))["total"] or 0
-    return ballot.count_record["cells"][str(question.position)][sealed_record.ALL]["weight"]
+    return from_totals.valid_weight(ballot.count_record, str(question.position))
 
 
 def _resolution(ballot: Ballot, question: Question, settings, *,

@@ -4,6 +4,7 @@ no network: the trustee carries files between this machine and the platform.
     manage.py trustee keygen INVITATION.json --out DIR   round 1: writes DIR/public.json
     manage.py trustee shares DIR PUBLICS.json            round 2: writes DIR/shares.json
     manage.py trustee finish DIR RELAYED.json            round 3: writes DIR/finish.json
+    manage.py trustee count DIR PACKAGE.json             after the close: DIR/count-response.json
     manage.py trustee show DIR                           what DIR holds, without the passphrase
 
 DIR keeps the trustee's secret (secret.json, sealed with a passphrase from TRUSTEE_PASSPHRASE
@@ -12,18 +13,22 @@ or typed at the prompt), the invitation and every file made or checked along the
 from __future__ import annotations
 
 import getpass
+import json
 import os
 import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ballots.crypto import ceremony, files
+from ballots.crypto import ceremony, files, group
 from ballots.crypto.ceremony import CeremonyError
 from ballots.crypto.files import FileError
+from ballots.crypto.record import RecordError
+from ballots.crypto.trustee_count import respond
 
 PASSPHRASE_ENV = "TRUSTEE_PASSPHRASE"
 MIN_PASSPHRASE = 8
+COUNT_PACKAGE_BYTES = 2**31  # a million papers' box is a few gigabytes of JSON
 
 INVITATION, SECRET, PUBLIC = "invitation.json", "secret.json", "public.json"
 PUBLICS, SHARES, FINISH = "publics.json", "shares.json", "finish.json"
@@ -108,14 +113,16 @@ class Command(BaseCommand):
 
         show = actions.add_parser("show", help="what the folder holds, without the passphrase")
         show.add_argument("dir", type=Path)
-        # `count` (partial decryptions of the totals, and mixing STV rankings) joins here: it
-        # reads the finished secret with `self._secret(...)` as `finish` does.
+        count = actions.add_parser("count", help="after the close: check the box, add it up "
+                                   "and decrypt the totals (and mix or decrypt the rankings)")
+        count.add_argument("dir", type=Path)
+        count.add_argument("package", type=Path, help="the count package from the platform")
 
     def handle(self, *args, **options):
         action = options["action"]
         try:
             getattr(self, f"_{action}")(options)
-        except (CeremonyError, FileError) as error:
+        except (CeremonyError, FileError, RecordError) as error:
             raise CommandError(str(error)) from None
 
     # --- Passphrases --------------------------------------------------------------------
@@ -239,6 +246,38 @@ class Command(BaseCommand):
                           f"Your public share: {finish.public_share}\n"
                           f"Upload {folder / FINISH} to the platform, and keep {folder / SECRET} "
                           "and its passphrase safe until the count.")
+
+    def _count(self, options):
+        folder: Path = options["dir"]
+        secret, _passphrase = self._secret(folder)
+        if secret.share is None:
+            raise CommandError(f"{folder} has not finished the key ceremony: it holds no share")
+        raw = _read(options["package"], limit=COUNT_PACKAGE_BYTES)
+        try:
+            package = json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            raise CommandError(f"{options['package']}: not JSON") from None
+        if not isinstance(package, dict) or package.get("kind") != "count-package":
+            raise CommandError(f"{options['package']}: not a count package")
+        if package.get("manifest", {}).get("context") != secret.context:
+            raise CommandError(f"{options['package']}: it is for another ballot key than the "
+                               "one in this folder")
+        if package.get("manifest", {}).get("key") != secret.joint_key:
+            raise CommandError(f"{options['package']}: its ballot key is not the joint key "
+                               "this folder's ceremony made")
+        if not package.get("needs"):
+            raise CommandError("the package asks nothing of you now")
+        try:
+            response = respond(package, secret.index, group.scalar_decode(secret.share))
+        except (KeyError, TypeError) as error:
+            raise CommandError(f"{options['package']}: malformed ({error})") from None
+        out = folder / "count-response.json"
+        _write(out, json.dumps(response).encode())
+        parts = (["the totals' decryption"] if "totals" in response else []) + \
+            [f"a mix of question {q}" for q in response["mixes"]] + \
+            [f"the decryption of question {q}'s mixed rankings" for q in response["rows"]]
+        self.stdout.write(f"Every paper in the box checks, and the totals are what it adds up "
+                          f"to. Upload {out} to the platform: it holds {', '.join(parts)}.")
 
     def _show(self, options):
         folder: Path = options["dir"]
