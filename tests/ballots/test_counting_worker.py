@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from ballots.models import Ballot, QuestionResult
 from ballots.services import ballots, counting
+from tests.ballots.sealed import trustees_take_part_on_the_worker
 from tests.meetings.test_notice_delivery import broker_down, wait_for
 
 from .conftest import make_members, open_ballot
@@ -31,6 +32,7 @@ def test_closing_queues_the_count_and_a_worker_makes_it(client, users, agm, comm
     client.force_login(users["secretary"])
     response = client.post(reverse("ballots:close", args=[ballot.pk]))
     assert response.status_code == 302
+    trustees_take_part_on_the_worker(ballot, wait_for)
     wait_for(lambda: counted(ballot), what="the count")
     assert QuestionResult.objects.filter(question__ballot=ballot).count() == 2
     progress = client.get(reverse("ballots:count_progress", args=[ballot.pk])).json()
@@ -49,6 +51,7 @@ def test_a_count_whose_task_was_lost_is_found_by_the_sweep(users, agm, community
     assert not counted(ballot)
     later = timezone.now() + counting.SWEEP_GRACE + dt.timedelta(seconds=1)
     assert counting.ballots_count_due(now=later) == 1
+    trustees_take_part_on_the_worker(ballot, wait_for)
     wait_for(lambda: counted(ballot), what="the count")
     # Counted once: the sweep finds nothing more, and a second task changes nothing.
     assert counting.ballots_count_due(now=later) == 0

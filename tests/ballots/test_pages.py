@@ -1,6 +1,6 @@
 """The ballot pages through the test client: the secretary makes and opens the ballot of a
-meeting; a member votes (paper, review, confirm, receipt), signed in or by their personal
-link; a vote is changed with the receipt; turnout without counts; closing."""
+meeting; a member votes (paper, review, confirm, tracker), signed in or by their personal
+link; a vote is changed with the tracker; turnout without counts; closing."""
 
 import datetime as dt
 import re
@@ -13,7 +13,7 @@ from ballots.models import Ballot, BallotStatus, Participation
 from meetings.links import member_link_token
 from meetings.models import NoticeDelivery
 from membership.models import MemberClassPeriod
-from tests.ballots.sealed import Decrypted
+from tests.ballots.sealed import Decrypted, ballot_key_make
 
 from .conftest import make_members
 
@@ -35,6 +35,7 @@ def ballot(client, users, agm, community):
         "closes_at": (now + dt.timedelta(days=5)).strftime("%Y-%m-%dT%H:%M")})
     made = Ballot.objects.get()
     assert response["Location"] == reverse("ballots:ballot", args=[made.pk])
+    ballot_key_make(made)
     client.post(reverse("ballots:open", args=[made.pk]))
     made.refresh_from_db()
     assert made.status == BallotStatus.OPEN and made.electors_count == 4
@@ -57,7 +58,7 @@ def vote(client, url, data):
     return done
 
 
-def test_a_member_votes_and_gets_a_receipt_then_changes_their_vote(client, users, ballot):
+def test_a_member_votes_and_gets_a_tracker_then_changes_their_vote(client, users, ballot):
     client.force_login(users["member"])
     url = reverse("ballots:vote", args=[ballot.pk])
     paper = client.get(url).content.decode()
@@ -65,46 +66,50 @@ def test_a_member_votes_and_gets_a_receipt_then_changes_their_vote(client, users
     done = vote(client, url, paper_data(ballot, preferences=(2, 1, None)))
     page = done.content.decode()
     assert done.status_code == 200 and "Your vote is recorded" in page
-    receipt = re.search(r"<strong>([A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4})</strong>", page)[1]
+    receipt = re.search(r"<code>([0-9a-f ]{79})</code>", page)[1]
     assert "1. Ben; 2. Ada" in page  # the ranking, in words
     assert Participation.objects.count() == 2 and Decrypted.objects.count() == 2
 
-    # Back on the paper: voted; a change needs the receipt.
+    # Back on the paper: voted; a change needs the tracker.
     again = client.get(url).content.decode()
     assert "You have voted. You may change your vote" in again
-    wrong = client.post(url, {**paper_data(ballot, choice="against"), "receipt": "AAAA-BBBB-CCCC",
+    wrong = client.post(url, {**paper_data(ballot, choice="against"), "tracker": "ab" * 32,
                               "step": "confirm"})
     assert "does not match your vote" in wrong.content.decode()
-    changed = client.post(url, {**paper_data(ballot, choice="against"), "receipt": receipt,
+    changed = client.post(url, {**paper_data(ballot, choice="against"), "tracker": receipt,
                                 "step": "confirm"})
     assert "Your vote is recorded" in changed.content.decode()
     resolution = ballot.questions.get(position=1)
     assert Decrypted.objects.get(question=resolution).choice == "against"
     assert Participation.objects.count() == 2
 
-    check = client.post(reverse("ballots:check", args=[ballot.pk]), {"receipt": receipt})
-    assert "A vote with this receipt is stored" in check.content.decode()
+    new = re.search(r"<code>([0-9a-f ]{79})</code>", changed.content.decode())[1]
+    assert new != receipt  # a new paper, a new tracker; the old one is gone from the box
+    check = client.post(reverse("ballots:check", args=[ballot.pk]), {"tracker": new})
+    assert "A paper with this tracker is in the ballot box" in check.content.decode()
+    old = client.post(reverse("ballots:check", args=[ballot.pk]), {"tracker": receipt})
+    assert "No paper has this tracker" in old.content.decode()
 
 
-def test_a_receipt_is_checked_by_post_and_never_sent_in_the_address(client, users, ballot):
-    """A receipt in a URL lands in access logs, proxies and the browser's history: the
-    check is a form sent by POST, and a receipt in the address is not looked up."""
+def test_a_tracker_is_checked_by_post_and_never_sent_in_the_address(client, users, ballot):
+    """A tracker in a URL lands in access logs, proxies and the browser's history: the
+    check is a form sent by POST, and a tracker in the address is not looked up."""
     client.force_login(users["member"])
     done = vote(client, reverse("ballots:vote", args=[ballot.pk]), paper_data(ballot))
-    receipt = re.search(r"<strong>([A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4})</strong>",
+    receipt = re.search(r"<code>([0-9a-f ]{79})</code>",
                         done.content.decode())[1]
-    client.logout()  # anyone holding the receipt may check it
+    client.logout()  # anyone holding the tracker may check it
     url = reverse("ballots:check", args=[ballot.pk])
     page = client.get(url).content.decode()
     assert re.search(r'<form method="post"[^>]*>\s*<input type="hidden" '
                      r'name="csrfmiddlewaretoken"', page)
-    in_address = client.get(url, {"receipt": receipt}).content.decode()
-    assert "A vote with this receipt is stored" not in in_address
-    assert "No vote has this receipt" not in in_address
-    assert "A vote with this receipt is stored" in client.post(
-        url, {"receipt": receipt}).content.decode()
-    wrong = client.post(url, {"receipt": "AAAA-BBBB-CCCC"})
-    assert wrong.status_code == 200 and "No vote has this receipt" in wrong.content.decode()
+    in_address = client.get(url, {"tracker": receipt}).content.decode()
+    assert "A paper with this tracker is in the ballot box" not in in_address
+    assert "No paper has this tracker" not in in_address
+    assert "A paper with this tracker is in the ballot box" in client.post(
+        url, {"tracker": receipt}).content.decode()
+    wrong = client.post(url, {"tracker": "ab" * 32})
+    assert wrong.status_code == 200 and "No paper has this tracker" in wrong.content.decode()
     empty = client.post(url, {})
     assert empty.status_code == 400 and "This field is required" in empty.content.decode()
 

@@ -133,7 +133,7 @@ def test_a_proxy_racing_the_members_own_vote_leaves_the_members(users, agm, comm
     assert set(Decrypted.objects.filter(question=resolution(ballot))
                .values_list("choice", flat=True)) == {"for"}
     ballots.ballot_close(actor=None, ballot=ballot)
-    assert not ProxyAppointment.objects.exclude(voted_receipt_hash="").exists()
+    assert not ProxyAppointment.objects.exclude(sealed_instructions=None).exists()
 
 
 @pytest.mark.django_db(transaction=True)

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from ballots.models import PaperVote, Participation, ShowOfHands
+from ballots.models import Paper, PaperVote, Participation, ShowOfHands
 from ballots.services import ballots
 from governance.models import AuditEvent
 from meetings.models import AgendaItem
@@ -98,8 +98,8 @@ def test_the_member_is_told_of_a_paper_entered_for_them_and_how_to_dispute_it(
     page = client.get(url).content.decode()
     assert "A vote was recorded for you by post" in page
     assert "<strong>ENV-0042</strong>" in page and "If you did not cast this paper" in page
-    # Not asked for a receipt they never had.
-    assert "Your receipt code" not in page and "Review my vote" not in page
+    # Not asked for a tracker they never had.
+    assert "Your ballot tracker" not in page and "Review my vote" not in page
     resolution = ballot.questions.filter(kind="resolution").first()
     refused = client.post(url, {f"q{resolution.pk}": "against", "step": "confirm"})
     assert refused.status_code == 400
@@ -147,7 +147,8 @@ def test_the_scrutineers_report_lists_the_papers_entered(client, users, ballot):
     client.post(reverse("ballots:paper_withdraw", args=[
         ballot.pk, PaperVote.objects.get(reference="E-7").pk]), {"because": "Wrong member"})
     ballots.ballot_close(actor=users["secretary"], ballot=ballot)
-    assert not PaperVote.objects.exclude(receipt_hash="").exists()  # cleared at close
+    assert not Paper.objects.filter(channel="postal").exists()  # withdrawn: removed
+    assert Paper.objects.filter(channel="room").count() == 1
     from governance.services import audit_chain_check
 
     report = scrutiny_report(ballot, chain=audit_chain_check())

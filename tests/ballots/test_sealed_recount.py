@@ -70,7 +70,8 @@ def test_a_wrong_partial_decryption_or_value_is_caught(sealed_files):
     record = json.loads(sealed_files[RECORD])
     trustee, partial = next(iter(record["partials"]["totals"].items()))
     partial["points"][0] = (group.point_decode(partial["points"][0]) + group.G).hex()
-    with pytest.raises(SealedCheckError, match=f"trustee {trustee}'s partial decryption of item 1 "):
+    with pytest.raises(SealedCheckError,
+                       match=f"trustee {trustee}'s partial decryption of item 1 "):
         check_sealed({**sealed_files, RECORD: json.dumps(record).encode()})
     record = json.loads(sealed_files[RECORD])
     record["values"][0] += 1

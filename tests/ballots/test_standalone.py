@@ -15,6 +15,7 @@ from governance import outbox
 from governance.exceptions import DomainError
 from governance.models import Delivery
 from membership.models import CommunicationConsent
+from tests.ballots.sealed import ballot_key_make
 
 from .conftest import make_members
 
@@ -39,6 +40,7 @@ def test_a_written_resolution_from_making_to_voting_by_link(client, users, rules
     client.post(reverse("ballots:question_add", args=[ballot.pk]), {
         "kind": "resolution", "title": "New premises", "seats": 1,
         "text": "That the society lease 2 Market Street."})
+    ballot_key_make(ballot)
     client.post(reverse("ballots:open", args=[ballot.pk]))
     ballot.refresh_from_db()
     assert ballot.status == BallotStatus.OPEN and ballot.electors_count == 3

@@ -167,14 +167,14 @@ def test_the_close_refuses_new_votes_at_once_and_waits_for_the_vote_in_flight(
     first, second, third = Elector.objects.filter(ballot=ballot).order_by("member_number")
     answers = answers_for(ballot)
     stored, release = threading.Event(), threading.Event()
-    real_store = casting.store_votes
+    real_store = casting.votes_store
 
     def slow_store(**kwargs):
         real_store(**kwargs)
         stored.set()
         assert release.wait(30)
 
-    monkeypatch.setattr(casting, "store_votes", slow_store)
+    monkeypatch.setattr(casting, "votes_store", slow_store)
     outcomes = {}
 
     def run(name, call):

@@ -12,7 +12,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from ballots.models import Participation, QuestionKind
+from ballots.models import Paper, Participation, QuestionKind
 from ballots.services import casting, proxies
 from ballots.services.casting import Answer, VoteRefused
 from ballots.services.proxies import ProxyRefused
@@ -170,10 +170,10 @@ def test_a_vote_cannot_be_changed_where_the_rules_say_so(users, agm, community):
     ballot = open_ballot(agm)
     assert ballot.change_allowed is False
     resolution = ballot.questions.get(position=1)
-    receipt = casting.vote_cast(ballot=ballot, elector=elector(ballot, 100),
+    tracker = casting.vote_cast(ballot=ballot, elector=elector(ballot, 100),
                                 answers={resolution.pk: Answer(choice="for")})
     with pytest.raises(VoteRefused, match="do not allow a vote to be changed"):
-        casting.vote_change(ballot=ballot, elector=elector(ballot, 100), receipt=receipt,
+        casting.vote_change(ballot=ballot, elector=elector(ballot, 100), tracker=tracker,
                             answers={resolution.pk: Answer(choice="against")})
     with pytest.raises(VoteRefused) as refused:
         casting.vote_cast(ballot=ballot, elector=elector(ballot, 100),
@@ -203,9 +203,9 @@ def test_the_audit_of_a_vote_holds_participation_never_contents(users, agm, comm
     ballot = open_ballot(agm)
     resolution, stv = ballot.questions.order_by("position")
     ranked = tuple(options(stv).values())[::-1]
-    receipt = casting.vote_cast(ballot=ballot, elector=elector(ballot, 100), answers={
+    tracker = casting.vote_cast(ballot=ballot, elector=elector(ballot, 100), answers={
         resolution.pk: Answer(choice="against"), stv.pk: Answer(ranking=ranked)})
-    casting.vote_change(ballot=ballot, elector=elector(ballot, 100), receipt=receipt,
+    casting.vote_change(ballot=ballot, elector=elector(ballot, 100), tracker=tracker,
                         answers={resolution.pk: Answer(choice="withheld"),
                                  stv.pk: Answer(ranking=ranked[:1])})
     appointment = proxies.proxy_appoint(actor=None, ballot=ballot,
@@ -218,7 +218,7 @@ def test_the_audit_of_a_vote_holds_participation_never_contents(users, agm, comm
 
     events = AuditEvent.objects.filter(action__in=("ballot.voted", "ballot.vote_changed"))
     assert events.filter(action="ballot.voted").count() == 3
-    hashes = set(Decrypted.objects.values_list("receipt_hash", flat=True))
+    trackers = set(Paper.objects.values_list("tracker", flat=True)) | {tracker}
     for event in events:
         expected = {"member_number", "questions"} | (
             {"channel"} if event.action == "ballot.voted" else set())
@@ -226,7 +226,7 @@ def test_the_audit_of_a_vote_holds_participation_never_contents(users, agm, comm
         assert event.changes["questions"] in ([1], [1, 2])  # positions, not answers
         text = json.dumps(event.changes) + event.object_repr
         assert not re.search(r"\b(for|against|withheld|choice|ranking)\b", text), text
-        assert not [h for h in hashes if h in text]
+        assert not [t for t in trackers if t in text]  # the audit never links a tracker
 
 
 def test_an_imported_member_without_a_login_votes_through_their_personal_link(
@@ -252,15 +252,15 @@ def test_an_imported_member_without_a_login_votes_through_their_personal_link(
     done = client.post(url, {f"q{resolution.pk}": "for", "step": "confirm"})
     page = done.content.decode()
     assert "Your vote is recorded" in page
-    receipt = re.search(r"<strong>([A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4})</strong>", page)[1]
+    tracker = re.search(r"<code>([0-9a-f ]{79})</code>", page)[1]
     assert Participation.objects.get().elector.member == imported
-    assert casting.receipt_counted(ballot=ballot, receipt=receipt)
-    # Back through the link: voted; a change needs the receipt, and the last vote counts.
+    assert casting.tracker_in_box(ballot=ballot, tracker=tracker)
+    # Back through the link: voted; a change needs the tracker, and the last vote counts.
     assert "You have voted. You may change your vote" in client.get(url).content.decode()
     without = client.post(url, {f"q{resolution.pk}": "against", "step": "confirm"})
     assert without.status_code == 400
     assert list(Decrypted.objects.values_list("choice", flat=True)) == ["for"]
-    changed = client.post(url, {f"q{resolution.pk}": "against", "receipt": receipt,
+    changed = client.post(url, {f"q{resolution.pk}": "against", "tracker": tracker,
                                 "step": "confirm"})
     assert "Your vote is recorded" in changed.content.decode()
     assert list(Decrypted.objects.values_list("choice", flat=True)) == ["against"]

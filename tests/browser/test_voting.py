@@ -66,15 +66,14 @@ def test_a_member_votes_on_a_phone_and_checks_the_receipt(phone_page):
     page.get_by_role("button", name="Confirm my vote").click()
     page.check()
     expect(page.get_by_role("heading", level=1)).to_have_text("Your vote is recorded")
-    receipt = re.search(r"[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}",
-                        page.locator(".receipt").inner_text())[0]
+    receipt = re.search(r"[0-9a-f ]{79}", page.locator(".receipt").inner_text())[0]
     page.get_by_role("link", name="check that your vote is among those counted").click()
     page.check()
-    page.get_by_label("Your receipt code").fill(receipt)
+    page.get_by_label("Your ballot tracker").fill(receipt)
     page.get_by_role("button", name="Check").click()
     page.check()
-    expect(page.get_by_role("status").last).to_contain_text("A vote with this receipt is "
-                                                            "stored")
+    expect(page.get_by_role("status").last).to_contain_text("A paper with this tracker is "
+                                                            "in the ballot box")
     overflow = page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
     assert not overflow
 
@@ -233,7 +232,7 @@ def test_the_secretary_enters_a_postal_vote_and_the_member_is_told_of_it(page):
     notice = page.get_by_role("region", name="A vote was recorded for you by post")
     expect(notice).to_contain_text("ENV-0042")
     expect(notice).to_contain_text("If you did not cast this paper")
-    expect(page.get_by_label("Your receipt code")).to_have_count(0)
+    expect(page.get_by_label("Your ballot tracker")).to_have_count(0)
 
 
 def test_a_vote_that_meets_a_lock_is_asked_to_try_again(page, settings):
