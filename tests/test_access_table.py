@@ -276,6 +276,18 @@ def _ballot_kwargs(users):
     return {"pk": _open_ballot(users)[0].pk}
 
 
+def _trustee_kwargs(users):
+    from ballots.models import KeyCeremony, Trustee
+
+    ballot, _sent = _open_ballot(users)
+    ceremony = KeyCeremony.objects.create(ballot=ballot, context=f"table-{ballot.pk}")
+    return {"pk": Trustee.objects.create(ceremony=ceremony, index=1, name="T").pk}
+
+
+def _trustee_download_kwargs(users):
+    return {**_trustee_kwargs(users), "name": "invitation"}
+
+
 def _question_kwargs(users):
     ballot, _sent = _open_ballot(users)
     return {"pk": ballot.pk, "question": ballot.questions.get().pk}
@@ -488,6 +500,17 @@ TABLE = {
     "ballots:question_add": ("post", _ballot_kwargs, only(*SECRETARY, ok=400)),
     "ballots:voter_link": ("get", _voter_link_kwargs, EVERYONE),
     "ballots:open": ("post", _ballot_kwargs, only(*SECRETARY, ok=302)),
+    # The secretary names the trustees; the ballot in the table is open, so its trustees
+    # page shows the (absent) ceremony, and a restart is refused with a message.
+    "ballots:trustees_plan": ("get", _ballot_kwargs, only(*SECRETARY)),
+    "ballots:trustees_plan#post": ("post", _ballot_kwargs, only(*SECRETARY, ok=400)),
+    "ballots:ceremony_restart": ("post", _ballot_kwargs, only(*SECRETARY, ok=302)),
+    # Nobody in the table is a trustee: each trustee's pages are theirs alone (and need
+    # two-factor, as every officer role does; see tests/ballots/test_trustee_pages.py).
+    "ballots:trustee_home": ("get", None, only()),
+    "ballots:trustee": ("get", _trustee_kwargs, only()),
+    "ballots:trustee_count": ("post", _trustee_kwargs, only()),
+    "ballots:trustee_download": ("get", _trustee_download_kwargs, only()),
     "ballots:close": ("post", _ballot_kwargs, only(*SECRETARY, ok=302)),
     # A member on the roll gets their ballot paper; the member who is also on the board is
     # not on this ballot's roll.

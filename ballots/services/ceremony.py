@@ -247,7 +247,9 @@ def ceremony_restart(*, actor, ballot: Ballot) -> KeyCeremony:
     before the ballot opens): every upload is cleared and the context is new, so no file of
     the old ceremony can be used in the new one."""
     with atomic():
-        ceremony = KeyCeremony.objects.select_for_update().get(ballot=ballot)
+        ceremony = KeyCeremony.objects.select_for_update().filter(ballot=ballot).first()
+        if ceremony is None:
+            raise CeremonyRefused("Name the trustees first.")
         if ceremony.ballot.status != BallotStatus.DRAFT:
             raise CeremonyRefused("The key of an open ballot cannot be made again.")
         ceremony.context = ceremony.context.rsplit("/", 1)[0] + "/" + secrets.token_hex(8)
