@@ -264,3 +264,11 @@ def key_ceremony(ballot):
 
     return KeyCeremony.objects.filter(ballot=ballot).prefetch_related("trustees").first()
 
+
+def count_trustees_in(ballot) -> int:
+    """How many trustees' decryptions of the totals the count has accepted."""
+    from .models import TrusteeCount, TrusteeCountKind
+
+    return TrusteeCount.objects.filter(ballot=ballot, kind=TrusteeCountKind.TOTALS,
+                                       accepted=True).count()
+

@@ -60,6 +60,7 @@ def _detail(request, ballot, question_form=None):
         "turnout": selectors.turnout(ballot), "is_secretary": acting_as(request, *SECRETARY),
         "is_chair": acting_as(request, *CHAIR),
         "progress": selectors.count_progress(ballot),
+        "count_trustees_in": selectors.count_trustees_in(ballot),
         "question_form": question_form or QuestionForm()}, status=status_for(question_form))
 
 
