@@ -179,6 +179,11 @@ def count_progress(ballot: Ballot) -> dict:
         text = "Counted."
     elif ballot.status != BallotStatus.CLOSED:
         text = "The count starts when the ballot closes."
+    elif ballot.count_stage == "trustees":
+        text = (f"Waiting for the trustees: {count_trustees_in(ballot)} of "
+                f"{ballot.key_ceremony.threshold} have decrypted the totals.")
+    elif not ballot.count_stage and ballot.questions.filter(recorded=False).exists():
+        text = "Adding up the encrypted papers."
     else:
         text = f"Counting: {done} of {total} question{'s' if total != 1 else ''} counted."
     return {"done": done, "total": total, "finished": finished, "text": text}

@@ -12,7 +12,9 @@ from ballots.models import Elector
 from ballots.services import casting
 from ballots.services.casting import Answer
 from membership.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
+from tests.ballots.sealed import trustees_take_part_on_the_worker
 from tests.factories import totp_now
+from tests.meetings.test_notice_delivery import wait_for
 
 from .conftest import sign_in
 from .test_voting import open_agm_ballot
@@ -51,7 +53,11 @@ def test_the_secretary_closes_counts_and_publishes_and_a_member_reads_the_result
     expect(page.get_by_role("heading", level=1)).to_contain_text("Ballot:")
     page.get_by_role("button", name="Close the ballot").click()
     page.check()
-    # The progress bar fills as the worker counts; the page reloads when it has finished.
+    expect(page.locator("#count-progress [data-progress-status]")).to_contain_text(
+        "Waiting for the trustees", timeout=60000)
+    # Two trustees take their part (as `manage.py trustee count` does on their machines);
+    # the progress bar fills as the worker counts; the page reloads when it has finished.
+    trustees_take_part_on_the_worker(ballot, wait_for)
     expect(page.locator("#count-progress [data-progress-status]")).to_have_text(
         "Counted.", timeout=60000)
     page.check()

@@ -67,7 +67,7 @@ def test_a_member_votes_on_a_phone_and_checks_the_receipt(phone_page):
     page.check()
     expect(page.get_by_role("heading", level=1)).to_have_text("Your vote is recorded")
     receipt = re.search(r"[0-9a-f ]{79}", page.locator(".receipt").inner_text())[0]
-    page.get_by_role("link", name="check that your vote is among those counted").click()
+    page.get_by_role("link", name="find yours there").click()
     page.check()
     page.get_by_label("Your ballot tracker").fill(receipt)
     page.get_by_role("button", name="Check").click()
