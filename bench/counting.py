@@ -1,39 +1,32 @@
-"""Benchmark: the count of a resolution with N ballots in three weighted classes.
+"""Benchmark: the sealed count of a resolution with N ballots in three weighted classes.
 
     .venv/bin/python -m bench.counting --ballots 1000000
 
 It uses a database of its own (bench_counting), loads N members in three classes (workers,
 users, investors, in the proportions 5:3:2), a closed ballot of the members under the
 Somerset Rules preset (class weights 50/25/25) with one ordinary resolution, its roll of
-N electors, and N stored votes (each with its class and its weight, the voter's shares,
-from 1 to 50): the rows a real ballot leaves after it closes. Then, three times each:
+N electors (weights 1 to 50), a 2-of-3 ballot key and N sealed answers (see
+`sealed_votes` for how they are made cheaply). Then the platform's count as the counting
+task runs it: the encrypted totals per class (summing), two trustees' partial decryptions,
+and the checks, decryption and count; and, for the ratio, the tally module alone on the
+same figures in the clear.
 
-A. the platform's count, `ballot_count` as the counting task runs it: the claim, the count
-   of the question from its stored votes (one GROUP BY in the database, then the rulebook's
-   rule in exact arithmetic, with the eligible number from the roll), the stored result
-   and its audit row;
-B. the bare SQL GROUP BY over the same rows (class, weight, choice), the least any count
-   must do.
-
-The last line is one JSON object: the median seconds of A and B, their ratio, and "ok"
-when A takes at most 2 s (the aim for the ratio is at most 1.5).
+The last line is one JSON object with each phase's seconds, the ratio to the plaintext
+count, and "ok" when summing, decrypting and counting take at most 60 s.
 """
 
 import argparse
 import datetime as dt
 import json
 import os
-import statistics
 import sys
 import time
 
 from .common import PROJECT_ROOT, create_database
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/bench_counting"
-TARGETS = {"count_seconds": 2.0, "count_to_group_by_ratio": 1.5}
+TARGETS = {"sealed_count_seconds": 60.0}
 RUNS = 3
-GROUP_BY = ("SELECT class_slug, weight, choice, count(*) FROM ballots_contents "
-            "WHERE question_id = %s GROUP BY class_slug, weight, choice")
 
 
 def environment(database_url: str) -> dict:
@@ -108,21 +101,66 @@ def load(ballots_count: int):
             FROM membership_member m
             JOIN membership_stakeholderclass c ON c.id = m.stakeholder_class_id""",
                        [ballot.pk])
-        cursor.execute("""
-            INSERT INTO ballots_contents (id, question_id, class_slug, weight, choice,
-                                          ranking, receipt_hash)
-            SELECT gen_random_uuid(), %s, e.class_slug, e.weight,
-                   CASE WHEN (abs(hashtext(e.member_number::text || 'v')) + length(e.class_slug))
-                             %% 10 < 6 THEN 'for'
-                        WHEN (abs(hashtext(e.member_number::text || 'v')) + length(e.class_slug))
-                             %% 10 < 9 THEN 'against'
-                        ELSE 'withheld' END,
-                   '[]'::jsonb, md5(e.member_number::text) || md5(e.member_number::text || 'r')
-            FROM ballots_elector e WHERE e.ballot_id = %s
-            ORDER BY random()""", [question.pk, ballot.pk])
-        cursor.execute("VACUUM ANALYZE ballots_contents")
         cursor.execute("VACUUM ANALYZE ballots_elector")
-    return ballot, question
+    shares, plain = sealed_votes(ballot, question)
+    return ballot, question, shares, plain
+
+
+def sealed_votes(ballot, question) -> dict[int, int]:
+    """A 2-of-3 ballot key dealt here, and each elector's sealed answer: about 60% for,
+    30% against, 10% withheld. Encrypting a million answers with their proofs would take
+    hours, so each paper's two ciphertexts are a pooled encryption of its value plus a
+    pooled encryption of 0 (fresh-looking, unique ciphertexts of the right value), and its
+    proofs are one honest paper's, copied: the platform's count does not check proofs (the
+    trustees' tool and the recount do), so the count's work is the same. Returns the key
+    shares, for the trustees' part."""
+    import secrets
+
+    from django.db import connection
+
+    from ballots.crypto import answers, elgamal, group
+    from ballots.models import CeremonyStage, Elector, KeyCeremony, Paper, Trustee
+    from ballots.services.sealing import question_spec
+
+    secret, slope = group.random_scalar(), group.random_scalar()
+    shares = {i: (secret + slope * i) % group.Q for i in (1, 2, 3)}
+    key = group.base_mul(secret)
+    ceremony = KeyCeremony.objects.create(ballot=ballot, threshold=2, size=3,
+                                          stage=CeremonyStage.COMPLETE,
+                                          context=f"bench-{secrets.token_hex(8)}",
+                                          public_key=key.hex())
+    for index, share in shares.items():
+        Trustee.objects.create(ceremony=ceremony, index=index, name=f"Trustee {index}",
+                               public_share=group.base_mul(share).hex())
+    spec = question_spec(question, 0)
+    honest = answers.encrypt_answer(key, spec, "for", "bench").to_json()
+    pool = {m: [elgamal.encrypt(key, m)[0] for _ in range(64)] for m in (0, 1)}
+    low, high = ([elgamal.encrypt(key, 0)[0] for _ in range(1024)] for _pool in range(2))
+    log("sealing the votes")
+    electors = list(Elector.objects.filter(ballot=ballot).values_list(
+        "pk", "member_number", "class_slug", "weight"))
+    plain = []
+    with connection.cursor() as cursor:
+        with cursor.copy("COPY ballots_paper (ballot_id, elector_id, tracker, channel) "
+                         "FROM STDIN") as copy:
+            for pk, number, _klass, _weight in electors:
+                copy.write_row((ballot.pk, pk, f"{number:064x}", "online"))
+        papers = dict(Paper.objects.filter(ballot=ballot).values_list("elector_id", "pk"))
+        with cursor.copy("COPY ballots_participation (question_id, elector_id, channel, "
+                         "paper_id, sealed) FROM STDIN") as copy:
+            for i, (pk, number, klass, weight) in enumerate(electors):
+                roll = (number * 7919 // 7) % 10
+                values = (1, 0) if roll < 6 else (0, 1) if roll < 9 else (0, 0)
+                plain.append((klass, weight, "for" if roll < 6 else "against" if roll < 9
+                              else "withheld"))
+                # A unique ciphertext each (one copied would be refused as a copied paper):
+                # the pair of pooled zeros differs for every paper up to 1024² of them.
+                fresh = low[i % 1024] + high[(i // 1024) % 1024]
+                cts = [(pool[v][e] + fresh).to_json() for e, v in enumerate(values)]
+                sealed = {**honest, "ciphertexts": cts}
+                copy.write_row((question.pk, pk, "online", papers[pk], json.dumps(sealed)))
+        cursor.execute("VACUUM ANALYZE ballots_participation")
+    return shares, plain
 
 
 def loaded(database_url: str) -> int | None:
@@ -131,7 +169,7 @@ def loaded(database_url: str) -> int | None:
 
     try:
         with psycopg.connect(database_url) as connection:
-            return connection.execute("SELECT count(*) FROM ballots_contents").fetchone()[0]
+            return connection.execute("SELECT count(*) FROM ballots_paper").fetchone()[0]
     except psycopg.Error:
         return None
 
@@ -140,63 +178,95 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ballots", type=int, default=1_000_000)
     parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL)
-    parser.add_argument("--reuse", action="store_true",
-                        help="count the ballot already loaded, if it has N votes")
     options = parser.parse_args()
     env = environment(options.database_url)
-    reuse = options.reuse and loaded(options.database_url) == options.ballots
-    if not reuse:
-        create_database(options.database_url)
+    create_database(options.database_url)
     os.environ.update(env)
     sys.path.insert(0, str(PROJECT_ROOT))
     import django
 
     django.setup()
-    from django.db import connection
 
-    from ballots.models import Ballot, QuestionResult
-    from ballots.services.counting import ballot_count
+    from ballots.models import QuestionResult
 
     started = time.perf_counter()
-    if reuse:
-        ballot = Ballot.objects.get()
-        question = ballot.questions.get()
-    else:
-        ballot, question = load(options.ballots)
-    load_seconds = None if reuse else time.perf_counter() - started
+    ballot, question, shares, plain = load(options.ballots)
+    load_seconds = time.perf_counter() - started
 
-    counts, group_bys = [], []
-    for run in range(RUNS):
-        with connection.cursor() as cursor:
-            started = time.perf_counter()
-            cursor.execute(GROUP_BY, [question.pk])
-            groups = cursor.fetchall()
-            group_bys.append(time.perf_counter() - started)
-        Ballot.objects.filter(pk=ballot.pk).update(counted_at=None, count_claimed_until=None)
-        started = time.perf_counter()
-        assert ballot_count(ballot_id=ballot.pk) == 1
-        counts.append(time.perf_counter() - started)
-        log(f"run {run + 1}: count {counts[-1]:.3f} s, GROUP BY {group_bys[-1]:.3f} s "
-            f"({len(groups)} groups)")
+    record_time, trustees_time, decrypt_time = count_sealed(ballot, shares)
     stored = QuestionResult.objects.get(question=question)
-    count_seconds = statistics.median(counts)
-    group_by_seconds = statistics.median(group_bys)
+    plain_seconds = plaintext_count(ballot, question, plain)
+    total = record_time + decrypt_time
     result = {
-        "bench": "counting", "ballots": options.ballots, "classes": 3,
+        "bench": "counting", "ballots": options.ballots, "classes": 3, "encrypted": True,
         "rules": "Somerset Rules preset (class weights 50/25/25)",
         "load_seconds": round(load_seconds, 1) if load_seconds else None,
-        "count_seconds": round(count_seconds, 3),
-        "count_runs": [round(s, 3) for s in counts],
-        "group_by_seconds": round(group_by_seconds, 3),
-        "count_to_group_by_ratio": round(count_seconds / group_by_seconds, 2),
-        "outcome": stored.outcome, "percentage_for": stored.data["percentage_for"],
-        "papers_counted": stored.data["papers"], "targets": TARGETS,
+        "summing_seconds": round(record_time, 2),
+        "trustees_seconds": round(trustees_time, 2),
+        "decrypting_and_counting_seconds": round(decrypt_time, 2),
+        "platform_seconds": round(total, 2),
+        "plaintext_count_seconds": round(plain_seconds, 3),
+        "ratio_to_plaintext": round(total / plain_seconds, 1),
+        "workers": 1, "outcome": stored.outcome,
+        "percentage_for": stored.data["percentage_for"], "papers_counted": stored.data["papers"],
+        "targets": TARGETS,
     }
-    result["ok"] = (count_seconds <= TARGETS["count_seconds"]
+    result["ok"] = (total <= TARGETS["sealed_count_seconds"]
                     and stored.data["papers"] == options.ballots)
-    result["ratio_aim_met"] = result["count_to_group_by_ratio"] <= \
-        TARGETS["count_to_group_by_ratio"]
     print(json.dumps(result))
+
+
+def count_sealed(ballot, shares) -> tuple[float, float, float]:
+    """The platform's sealed count as the task runs it: the totals (summed on one worker:
+    splitting the sum across workers is not built yet), then two trustees' partial
+    decryptions of the totals (made here with their shares, as `trustee count` would after
+    checking the box, which this benchmark leaves out), then the checks, the decryption
+    and the count."""
+    from ballots.crypto import decryption
+    from ballots.crypto.elgamal import Ciphertext
+    from ballots.crypto.record import totals_context
+    from ballots.models import Ballot, Trustee
+    from ballots.services import counting
+
+    started = time.perf_counter()
+    assert counting.ballot_count(ballot_id=ballot.pk) == 0  # the totals, then it waits
+    summing = time.perf_counter() - started
+    ballot.refresh_from_db()
+    record = ballot.count_record
+    ciphertexts = [Ciphertext.from_json(c) for c in record["totals"]]
+    started = time.perf_counter()
+    for trustee in Trustee.objects.filter(ceremony__ballot=ballot, index__in=(1, 2)):
+        partial = decryption.partial_decrypt(trustee.index, shares[trustee.index],
+                                             ciphertexts,
+                                             totals_context(record["manifest"]["context"]))
+        counting.trustee_count_upload(actor=None, trustee=trustee, response={
+            "index": trustee.index, "totals": partial.to_json(), "mixes": {}, "rows": {}})
+    trustees = time.perf_counter() - started
+    started = time.perf_counter()
+    assert counting.ballot_count(ballot_id=ballot.pk) == 1
+    decrypting = time.perf_counter() - started
+    assert Ballot.objects.get(pk=ballot.pk).counted_at is not None
+    return summing, trustees, decrypting
+
+
+def plaintext_count(ballot, question, plain) -> float:
+    """The same count from the same votes in the clear, as it was before votes were sealed:
+    the rows grouped by class, weight and choice (in memory, as the database's GROUP BY
+    did), then the tally module."""
+    from collections import Counter
+
+    from ballots.counting.tally import Rules, VoteRow, count_resolution
+    from ballots.services.counting import resolution_count_rules
+    from meetings.selectors import settings_of
+
+    rules = Rules.from_json(resolution_count_rules(ballot, question,
+                                                   settings_of(ballot.rulebook)))
+    started = time.perf_counter()
+    for _ in range(RUNS):
+        groups = Counter(plain)
+        count_resolution([VoteRow(klass=k, weight=w, choice=c, count=n)
+                          for (k, w, c), n in groups.items()], rules)
+    return (time.perf_counter() - started) / RUNS
 
 
 if __name__ == "__main__":
