@@ -40,7 +40,7 @@ from .models import (
     RecordedVote,
     SpoiltPaper,
 )
-from .results import OUTCOME_WORDS
+from .results import OUTCOME_WORDS, published_classes
 from .services.counting import count_seed, election_papers, resolution_votes
 from .services.electorate import electorate_fingerprint, roll_lines
 
@@ -292,7 +292,7 @@ def results_csv(ballot: Ballot, questions) -> str:
         if data.get("method") == "resolution":
             writer.writerow(base + ["total", "", data.get("for"), data.get("against"),
                                     data.get("withheld"), "", data.get("percentage_for"), ""])
-            for slug, totals in data.get("classes", {}).items():
+            for slug, totals in published_classes(question, data):
                 writer.writerow(base + ["class", slug, totals["for"], totals["against"],
                                         totals["withheld"], "", "", ""])
         else:

@@ -4,6 +4,7 @@ classes, nothing else."""
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 
 OUTCOME_WORDS = {
     "passed": "Passed",
@@ -90,11 +91,51 @@ def _trim(value: str) -> str:
     return text
 
 
-def class_rows(data: dict, names: dict[str, str]) -> list[dict]:
+SMALL_CELL = 5  # a class with fewer voters is not shown on its own
+
+
+def _figure(value: Fraction) -> str:
+    return str(value.numerator) if value.denominator == 1 else \
+        str(round(float(value), 5))
+
+
+def published_classes(question, data: dict) -> list[tuple[str, dict]]:
+    """The classes' figures as published: a class with fewer than 5 voters on a secret
+    question is merged with the other small ones into one row, or left out if they are
+    fewer than 5 together, so that no figure narrows a vote down to a few people. (The
+    count itself used every class.)"""
+    classes = data.get("classes", {})
+    record = getattr(question.ballot, "count_record", None) or {}
+    cells = record.get("cells", {}).get(str(question.position))
+    if question.recorded or not cells:
+        return list(classes.items())
+    shown, small, voters = [], [], 0
+    for slug, totals in classes.items():
+        papers = cells.get(slug, {}).get("papers", 0)
+        if papers >= SMALL_CELL:
+            shown.append((slug, totals))
+        else:
+            small.append(totals)
+            voters += papers
+    if small and voters >= SMALL_CELL:
+        merged = {key: _figure(sum((Fraction(str(t[key])) for t in small), Fraction(0)))
+                  for key in ("for", "against", "withheld")}
+        shown.append((SMALL_CLASSES, merged))
+    return shown
+
+
+SMALL_CLASSES = "classes of fewer than 5 voters, together"
+
+
+def class_rows(data: dict, names: dict[str, str], question=None) -> list[dict]:
     rows = []
-    for slug, totals in data.get("classes", {}).items():
+    classes = published_classes(question, data) if question is not None else \
+        list(data.get("classes", {}).items())
+    for slug, totals in classes:
         cast = _decimal(totals["for"]) + _decimal(totals["against"])
-        rows.append({"name": names.get(slug, slug or "No class"), "for": totals["for"],
+        name = "Classes of fewer than 5 voters, together" if slug == SMALL_CLASSES else \
+            names.get(slug, slug or "Everyone")
+        rows.append({"name": name, "for": totals["for"],
                      "against": totals["against"], "withheld": totals["withheld"],
                      "percent": _percent(_decimal(totals["for"]), cast)})
     return rows
@@ -146,7 +187,7 @@ def question_view(question, names: dict[str, str]) -> dict:
         return view
     if data.get("method") == "resolution":
         view["bars"] = resolution_bars(data)
-        view["classes"] = class_rows(data, names)
+        view["classes"] = class_rows(data, names, question)
     else:
         view["bars"] = election_bars(data)
         view["stages"] = stage_table(data)
