@@ -38,6 +38,11 @@ class Command(BaseCommand):
                      f"Signature: {signature}"
                      + (f" (key {check.key_fingerprint})" if check.key_fingerprint else "")]
             lines += [f"  {problem}" for problem in check.problems]
+            if check.sealed_checks or check.sealed_failure:
+                lines.append("The sealed ballot box:")
+                lines += [f"  checked: {passed}" for passed in check.sealed_checks]
+                if check.sealed_failure:
+                    lines.append(f"  FAILS: {check.sealed_failure}")
             for question in check.questions:
                 lines.append(f"{question.position}. {question.title}: "
                              + ("agrees" if question.agrees else "DISAGREES"))
