@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 import time_machine
 from django.urls import reverse
+from django.utils.html import escape
 from icalendar import Calendar
 
 from meetings.links import member_link_token
@@ -112,7 +113,7 @@ def test_a_member_sees_the_notice_papers_and_calendar_signed_in_or_by_their_link
     client.logout()
     token = member_link_token(member_id=member.pk, meeting_id=meeting.pk)
     page = client.get(reverse("meetings:member_link", args=[token])).content.decode()
-    assert member.full_name in page and "please do not share it" in page
+    assert escape(member.full_name) in page and "please do not share it" in page
     assert client.get(reverse("meetings:link_paper", args=[token, document.pk])).status_code \
         == 200
     # A token altered, or naming a meeting the member was not sent, opens nothing.
