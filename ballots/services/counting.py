@@ -27,7 +27,7 @@ import hashlib
 from collections import defaultdict
 from fractions import Fraction
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 
 from governance.exceptions import DomainError
@@ -493,8 +493,8 @@ def decrypt_if_ready(ballot: Ballot) -> bool:
         checked = sealed_record.partials_read(
             manifest, partials(TrusteeCountKind.ROWS, qid), flat,
             sealed_record.rows_context(manifest.context, qid), f"question {qid}")
-        bound = max(question.spec.options, max(
-            (p.weight for p in Elector.objects.filter(ballot=ballot)), default=1))
+        heaviest = Elector.objects.filter(ballot=ballot).aggregate(m=Max("weight"))["m"]
+        bound = max(question.spec.options, heaviest or 1)
         flat_values = sealed_record.decrypt(manifest, flat, checked, bound, f"question {qid}")
         row_width = len(rows[0]) if rows else 0
         decoded = sealed_record.rankings_decode(
